@@ -1,0 +1,85 @@
+# uvmrun build.
+#   make          build everything (installs missing Debian build packages when root)
+#   make test     run every test: unit tests under ASan+UBSan, then the end-to-end
+#                 tests through the KVM harness; ends with "N passed, N failed"
+#   make bench    print benchmark figures
+#   make demo     boot Debian's kernel with a hello initrd
+#   make clean
+
+CC       ?= gcc
+BUILD    := build
+WARN     := -Wall -Wextra -Werror
+CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -MMD -MP
+CFLAGS   := $(CFLAGS_COMMON) -O2
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDLIBS   := -lpthread -lz
+
+# Debian packages: to build, and what the tests use as equipment.
+BUILD_PKGS := gcc make libc6-dev libfdt-dev zlib1g-dev libjansson-dev libaio-dev
+TEST_PKGS  := busybox-static kmod e2fsprogs
+
+LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard boot/*.c) \
+            $(wildcard devices/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+
+UNIT_SRCS  := $(wildcard tests/unit/test-*.c)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOLS      := $(BUILD)/tests/mkcpio $(BUILD)/tests/kvm-probe 
+
+PROGRAMS := $(BUILD)/uvmrun $(BUILD)/uvmrun-vmm
+
+.PHONY: all deps test unit e2e bench demo clean
+all: $(BUILD)/.deps $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
+
+# Install what is missing (as root), or say which command would.
+$(BUILD)/.deps: Makefile
+	@mkdir -p $(BUILD)
+	@bash tests/lib/install-deps.sh $(BUILD_PKGS) $(TEST_PKGS)
+	@touch $@
+deps: $(BUILD)/.deps
+
+$(BUILD)/libuvm.a: $(LIB_OBJS)
+	ar rcs $@ $^
+$(BUILD)/libuvm-san.a: $(SAN_OBJS)
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/san/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) -O1 $(SANFLAGS) -c $< -o $@
+
+$(BUILD)/uvmrun: $(BUILD)/obj/hcs-api/uvmrun.o $(BUILD)/libuvm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/uvmrun-vmm: $(BUILD)/obj/vmm/main.o $(BUILD)/libuvm.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the sanitized library.
+$(BUILD)/tests/test-%: $(BUILD)/san/tests/unit/test-%.o $(BUILD)/libuvm-san.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libuvm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+test: all
+	@bash tests/run.sh
+
+unit: all
+	@bash tests/run.sh --unit
+
+e2e: all
+	@bash tests/run.sh --e2e
+
+bench: all
+	@bash tests/bench/run.sh
+
+demo: all
+	@bash tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,107 @@
+/* Small file helpers (fileio.h). */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
+	      struct uvm_error *err)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return uvm_err_sys(err, -errno, "%s", path);
+	if (fstat(fd, &st) < 0) {
+		ret = uvm_err_sys(err, -errno, "%s", path);
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = uvm_err(err, -EINVAL, "%s: not a regular file", path);
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > max_size) {
+		ret = uvm_err(err, -EFBIG, "%s: file is %lld bytes, more than the %zu allowed",
+			      path, (long long)st.st_size, max_size);
+		goto out_close;
+	}
+	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+	if (!buf) {
+		ret = uvm_err(err, -ENOMEM, "%s: out of memory reading file", path);
+		goto out_close;
+	}
+	ret = pread_full(fd, buf, (size_t)st.st_size, 0);
+	if (ret < 0) {
+		free(buf);
+		uvm_err_sys(err, ret, "%s: read failed", path);
+		goto out_close;
+	}
+	*data = buf;
+	*size = (size_t)st.st_size;
+out_close:
+	close(fd);
+	return ret;
+}
+
+int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		off += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,158 @@
+/* Command-line options of `uvmrun boot` (vmm.h). */
+#include "vmm.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+void vmm_config_defaults(struct vmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmdline = VMM_DEFAULT_CMDLINE;
+	cfg->cpus = VMM_DEFAULT_CPUS;
+	cfg->memory_mib = VMM_DEFAULT_MEMORY_MIB;
+	cfg->console_in = STDIN_FILENO;
+	cfg->console_out = STDOUT_FILENO;
+}
+
+void vmm_boot_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage: %s boot --kernel PATH [options]\n"
+		"Boot a Linux kernel (bzImage) in a KVM virtual machine with its console on\n"
+		"this terminal.\n"
+		"\n"
+		"Options:\n"
+		"  --kernel PATH     bzImage to boot (required)\n"
+		"  --initrd PATH     initial ramdisk (cpio, optionally compressed)\n"
+		"  --cmdline STR     kernel command line (default \"%s\")\n"
+		"  --cpus N          virtual CPUs, 1-%d (default %d)\n"
+		"  --memory MIB      guest RAM in MiB (default %d)\n"
+		"  --timeout SEC     kill the VM after SEC seconds and exit with 124\n"
+		"  --report-memory   at exit, print the VMM's peak RSS and the guest memory\n"
+		"                    it touched to stderr\n"
+		"  -h, --help        show this help\n"
+		"\n"
+		"Console: the guest's ttyS0 is this process's stdout; stdin is forwarded\n"
+		"when it is a terminal (raw mode; Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A)\n"
+		"or a pipe.\n"
+		"\n"
+		"Exit status:\n"
+		"  0        the guest powered off\n"
+		"  N        the guest wrote byte N to I/O port 0xf4\n"
+		"  %d      the guest rebooted (or triple-faulted)\n"
+		"  %d      the guest kernel panicked\n"
+		"  %d      --timeout expired; the VM was killed\n"
+		"  %d      uvmrun failed (bad arguments, no usable /dev/kvm, bad files)\n"
+		"  128+N    uvmrun got signal N (130 also for Ctrl-A x)\n",
+		prog, VMM_DEFAULT_CMDLINE, VM_MAX_VCPUS, VMM_DEFAULT_CPUS, VMM_DEFAULT_MEMORY_MIB,
+		UVM_EXIT_REBOOT, UVM_EXIT_PANIC, UVM_EXIT_TIMEOUT, UVM_EXIT_VMM_ERROR);
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long long max,
+		      unsigned long long *out, struct uvm_error *err)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s == '-' || *s == '\0')
+		return uvm_err(err, -EINVAL, "%s: '%s' is not a positive number", opt, s);
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return uvm_err(err, -EINVAL, "%s: '%s' is not a positive number", opt, s);
+	if (v == 0 || v > max)
+		return uvm_err(err, -ERANGE, "%s: %s is outside 1..%llu", opt, s, max);
+	*out = v;
+	return 0;
+}
+
+int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err)
+{
+	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
+	       OPT_REPORT_MEMORY };
+	static const struct option options[] = {
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "report-memory", no_argument, NULL, OPT_REPORT_MEMORY },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int opt, ret;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+:h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_KERNEL:
+			cfg->kernel = optarg;
+			break;
+		case OPT_INITRD:
+			cfg->initrd = optarg;
+			break;
+		case OPT_CMDLINE:
+			cfg->cmdline = optarg;
+			break;
+		case OPT_CPUS:
+			if ((ret = parse_uint("--cpus", optarg, VM_MAX_VCPUS, &v, err)) < 0)
+				return ret;
+			cfg->cpus = (unsigned)v;
+			break;
+		case OPT_MEMORY:
+			if ((ret = parse_uint("--memory", optarg, 1ULL << 22, &v, err)) < 0)
+				return ret;
+			cfg->memory_mib = v;
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			cfg->timeout_sec = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(cfg->timeout_sec > 0) ||
+			    cfg->timeout_sec > 1e7)
+				return uvm_err(err, -EINVAL, "--timeout: '%s' is not a number of seconds above 0",
+					       optarg);
+			break;
+		case OPT_REPORT_MEMORY:
+			cfg->report_memory = true;
+			break;
+		case 'h':
+			vmm_boot_usage(stdout, "uvmrun");
+			return 1;
+		case ':':
+			return uvm_err(err, -EINVAL, "%s needs a value", argv[optind - 1]);
+		default:
+			return uvm_err(err, -EINVAL, "unknown option '%s' (see uvmrun boot --help)",
+				       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return uvm_err(err, -EINVAL, "unexpected argument '%s' (see uvmrun boot --help)",
+			       argv[optind]);
+	return vmm_config_check(cfg, err);
+}
+
+int vmm_config_check(const struct vmm_config *cfg, struct uvm_error *err)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+	unsigned long long host_mib = pages > 0 && page_size > 0 ?
+		(unsigned long long)pages * (unsigned long long)page_size >> 20 : 0;
+
+	if (!cfg->kernel)
+		return uvm_err(err, -EINVAL, "--kernel is required (see uvmrun boot --help)");
+	if (cfg->cpus < 1 || cfg->cpus > VM_MAX_VCPUS)
+		return uvm_err(err, -ERANGE, "--cpus: %u is outside 1..%d", cfg->cpus, VM_MAX_VCPUS);
+	if (host_mib && cfg->memory_mib > host_mib)
+		return uvm_err(err, -ERANGE, "--memory: %llu MiB is more than this host's %llu MiB of RAM",
+			       (unsigned long long)cfg->memory_mib, host_mib);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* Running one VM to its end: the configuration of `uvmrun boot`, the exit
+ * statuses it documents, and vmm_run(), which builds the VM, boots the
+ * kernel, runs the vCPUs and the main loop, and tears everything down. */
+#ifndef UVM_VMM_H
+#define UVM_VMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+
+/* Exit statuses of a VM run. 0 is a poweroff; a byte written by the guest to
+ * port 0xf4 is returned as is; these are uvmrun's own. */
+#define UVM_EXIT_REBOOT     122  /* the guest rebooted (uvmrun does not restart it) */
+#define UVM_EXIT_PANIC      123  /* the guest kernel panicked */
+#define UVM_EXIT_TIMEOUT    124  /* --timeout expired; the VM was killed */
+#define UVM_EXIT_VMM_ERROR  125  /* uvmrun failed: bad arguments, no KVM, unreadable files, ... */
+
+#define VMM_DEFAULT_CPUS       1
+#define VMM_DEFAULT_MEMORY_MIB 256
+#define VMM_DEFAULT_CMDLINE    "console=ttyS0"
+
+struct vmm_config {
+	const char *kernel;
+	const char *initrd;        /* NULL: none */
+	const char *cmdline;
+	unsigned cpus;
+	uint64_t memory_mib;
+	double timeout_sec;        /* 0: none */
+	bool report_memory;        /* print peak RSS and guest memory at exit */
+	int console_in;            /* fd forwarded to the guest's ttyS0 */
+	int console_out;           /* fd the guest's ttyS0 is written to */
+};
+
+void vmm_config_defaults(struct vmm_config *cfg);
+
+/* Parse `boot` options (argv[0] is the command name). Returns 0, 1 when
+ * --help was printed, or a negative error. */
+int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err);
+void vmm_boot_usage(FILE *out, const char *prog);
+
+/* Check a configuration without touching KVM. */
+int vmm_config_check(const struct vmm_config *cfg, struct uvm_error *err);
+
+/* Run the VM; returns the process exit status described above. Errors are
+ * printed to stderr as one line prefixed with "uvmrun: ". */
+int vmm_run(const struct vmm_config *cfg);
+
+#endif
