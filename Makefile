@@ -25,11 +25,12 @@ SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 
 UNIT_SRCS  := $(wildcard tests/unit/test-*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-TOOLS      := $(BUILD)/tests/mkcpio $(BUILD)/tests/kvm-probe 
+TOOLS      := $(BUILD)/tests/mkcpio $(BUILD)/tests/kvm-probe $(BUILD)/tests/boot-bench
 
 PROGRAMS := $(BUILD)/uvmrun $(BUILD)/uvmrun-vmm
 
 .PHONY: all deps test unit e2e bench demo clean
+.SECONDARY:
 all: $(BUILD)/.deps $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
 
 # Install what is missing (as root), or say which command would.
@@ -64,20 +65,21 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libuvm.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-test: all
+# tests/run.sh builds first, so its summary is the last line printed.
+test:
 	@bash tests/run.sh
 
-unit: all
+unit:
 	@bash tests/run.sh --unit
 
-e2e: all
+e2e:
 	@bash tests/run.sh --e2e
 
 bench: all
 	@bash tests/bench/run.sh
 
 demo: all
-	@bash tests/demo.sh
+	@bash examples/demo.sh
 
 clean:
 	rm -rf $(BUILD)

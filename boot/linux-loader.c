@@ -11,6 +11,7 @@
 #include "../vmm/layout.h"
 #include "acpi.h"
 #include "boot-params.h"
+#include "firmware.h"
 #include "x86-entry.h"
 
 #define PAGE_ALIGN(x) (((x) + 4095ULL) & ~4095ULL)
@@ -131,7 +132,7 @@ int linux_image_load(const struct linux_image *img, const struct guest_memory *g
 	if (ret < 0)
 		return ret;
 	zp = gm_ptr(gm, BOOT_ZERO_PAGE_ADDR, BOOT_PARAMS_SIZE);
-	if (!zp || x86_write_boot_tables(gm) < 0)
+	if (!zp || x86_write_boot_tables(gm) < 0 || firmware_write_reset_vector(gm) < 0)
 		return uvm_err(err, -EFAULT, "guest memory too small for boot tables");
 	boot_params_build(zp, &img->kernel, gm, &layout);
 	entry->rip = KERNEL_LOAD_ADDR + X86_64BIT_ENTRY_OFFSET;

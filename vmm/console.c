@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -28,12 +29,44 @@ void console_flush(struct console *c)
 	pthread_mutex_unlock(&c->out_lock);
 }
 
+#define PANIC_START "Kernel panic - not syncing: "
+#define PANIC_END   "---[ end Kernel panic"
+
+/* A kernel panic prints its reason, a backtrace, then an end marker; when
+ * the end marker is seen the report is complete and the VM is over. */
+static void console_watch_line(struct console *c)
+{
+	const char *p;
+
+	c->line[c->line_len] = '\0';
+	if (strstr(c->line, PANIC_END)) {
+		vm_request_end(c->vm, VM_END_PANIC, 0, "guest kernel panic: %s",
+			       c->panic_reason[0] ? c->panic_reason : "(reason not seen)");
+	} else if ((p = strstr(c->line, PANIC_START))) {
+		snprintf(c->panic_reason, sizeof(c->panic_reason), "%s", p + strlen(PANIC_START));
+		c->panic_reason[strcspn(c->panic_reason, "\r\n")] = '\0';
+	}
+}
+
+static void console_watch(struct console *c, const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n') {
+			console_watch_line(c);
+			c->line_len = 0;
+		} else if (c->line_len < sizeof(c->line) - 1) {
+			c->line[c->line_len++] = (char)data[i];
+		}
+	}
+}
+
 void console_output(void *ctx, const uint8_t *data, size_t len)
 {
 	struct console *c = ctx;
 	bool newline = memchr(data, '\n', len) != NULL;
 
 	pthread_mutex_lock(&c->out_lock);
+	console_watch(c, data, len);
 	if (c->out_len + len > sizeof(c->out_buf))
 		console_flush_locked(c);
 	if (len > sizeof(c->out_buf)) {
@@ -81,17 +114,22 @@ void console_rx_space(void *ctx)
 
 static void console_stop_input(struct console *c)
 {
-	if (c->forwarding)
+	if (c->forwarding && !c->in_paused)
 		loop_remove(c->loop, &c->in_src);
 	c->forwarding = false;
 }
 
+/* Paused input is taken out of the loop altogether: a pipe whose writer
+ * has gone would otherwise report EPOLLHUP on every turn. */
 static void console_pause_input(struct console *c, bool pause)
 {
 	if (!c->forwarding || c->in_paused == pause)
 		return;
 	c->in_paused = pause;
-	loop_modify(c->loop, &c->in_src, pause ? 0 : EPOLLIN);
+	if (pause)
+		loop_remove(c->loop, &c->in_src);
+	else if (loop_add(c->loop, &c->in_src, EPOLLIN) < 0)
+		c->forwarding = false;
 }
 
 static void console_space(struct loop_source *src, uint32_t events)

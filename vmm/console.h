@@ -1,7 +1,9 @@
 /* The host end of the guest's serial console: guest output to our stdout
  * (line-buffered, flushed soon after a partial line), our stdin to the guest
  * when it is a terminal (raw mode, Ctrl-A x quits) or a pipe, with back-
- * pressure when the guest does not read. Not the UART itself (serial.c). */
+ * pressure when the guest does not read. It also watches the output for the
+ * kernel's panic report, so a panic ends the VM even without pvpanic. Not
+ * the UART itself (serial.c). */
 #ifndef UVM_CONSOLE_H
 #define UVM_CONSOLE_H
 
@@ -35,6 +37,9 @@ struct console {
 	size_t out_len;
 	bool out_broken;           /* stdout went away; drop output */
 	bool flush_armed;
+	char line[256];            /* the current output line, for panic watching */
+	size_t line_len;
+	char panic_reason[200];    /* from "Kernel panic - not syncing: ..." */
 
 	struct loop_source in_src;
 	struct loop_source flush_src;  /* timerfd */

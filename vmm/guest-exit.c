@@ -72,7 +72,7 @@ static void pvpanic_write(void *opaque, uint64_t offset, const void *data, unsig
 	(void)offset;
 	(void)size;
 	if (byte_of(data) & PVPANIC_PANICKED)
-		vm_request_end(opaque, VM_END_PANIC, 0, "guest kernel panic");
+		vm_request_end(opaque, VM_END_PANIC, 0, "guest kernel panic (reported through pvpanic)");
 }
 
 /* i8042 command port: only the pulse of the CPU reset line (0xfe) matters;

@@ -45,7 +45,6 @@ void serial_init(struct serial *s, const struct serial_host *host)
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	s->host = *host;
-	s->mcr = MCR_OUT2;
 }
 
 void serial_destroy(struct serial *s)
@@ -73,6 +72,15 @@ static void serial_update_irq(struct serial *s)
 		if (s->host.set_irq)
 			s->host.set_irq(s->host.ctx, level);
 	}
+}
+
+/* A driver is reading once it has enabled the receive interrupt and, as PC
+ * drivers do when they open the port, OUT2 (which gates the UART's interrupt
+ * on PCs). Probes that flip IER alone (Linux's autoconfig writes 0x0f) do not
+ * count: input queued then would be lost to the FIFO reset at open. */
+static int serial_reading(const struct serial *s)
+{
+	return (s->ier & IER_RDI) && (s->mcr & MCR_OUT2);
 }
 
 static uint8_t serial_msr(const struct serial *s)
@@ -157,6 +165,7 @@ static void serial_write_reg(struct serial *s, unsigned reg, uint8_t v)
 			s->dlm = v;
 			return;
 		}
+
 		/* Enabling the THR-empty interrupt while the THR is empty
 		 * raises it at once, as on the real part. */
 		if (!(s->ier & IER_THRI) && (v & IER_THRI))
@@ -199,13 +208,22 @@ static void serial_bus_read(void *opaque, uint64_t offset, void *data, unsigned 
 static void serial_bus_write(void *opaque, uint64_t offset, const void *data, unsigned size)
 {
 	struct serial *s = opaque;
+	int notify_space = 0, was_reading;
 
 	if (size != 1)
 		return;
 	pthread_mutex_lock(&s->lock);
+	was_reading = serial_reading(s);
 	serial_write_reg(s, (unsigned)offset, *(const uint8_t *)data);
+	/* The guest starts reading: let held-back input in. */
+	if (!was_reading && serial_reading(s) && s->rx_was_full) {
+		s->rx_was_full = 0;
+		notify_space = 1;
+	}
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
+	if (notify_space && s->host.rx_space)
+		s->host.rx_space(s->host.ctx);
 }
 
 const struct bus_ops serial_bus_ops = {
@@ -218,7 +236,9 @@ size_t serial_rx_room(struct serial *s)
 	size_t room;
 
 	pthread_mutex_lock(&s->lock);
-	room = SERIAL_RX_BUF - s->rx_len;
+	/* Until the guest's driver enables the receive interrupt nobody is
+	 * reading (and its startup would flush what we queued): hold back. */
+	room = serial_reading(s) ? SERIAL_RX_BUF - s->rx_len : 0;
 	if (room < SERIAL_RX_LOW_ROOM)
 		s->rx_was_full = 1;
 	pthread_mutex_unlock(&s->lock);

@@ -42,8 +42,9 @@ void serial_destroy(struct serial *s);
 
 /* Queue bytes from the host for the guest to read; returns how many fit. */
 size_t serial_receive(struct serial *s, const uint8_t *data, size_t len);
-/* Room left in the receive buffer; when it is below SERIAL_RX_LOW_ROOM the
- * host's rx_space callback will run once the guest has drained half. */
+/* Room left in the receive buffer (none until a guest driver is reading:
+ * receive interrupt and OUT2 enabled); when it is below
+ * SERIAL_RX_LOW_ROOM the host's rx_space callback runs once there is room. */
 size_t serial_rx_room(struct serial *s);
 
 #endif

@@ -33,6 +33,13 @@ static int kvm_open(struct uvm_error *err)
 		return uvm_err_sys(err, -e, "cannot open %s", KVM_DEVICE);
 	}
 	version = ioctl(fd, KVM_GET_API_VERSION, 0);
+	if (version < 0) {
+		int e = -errno;
+
+		close(fd);
+		return uvm_err_sys(err, e, "%s is not a usable KVM device (KVM_GET_API_VERSION failed)",
+				   KVM_DEVICE);
+	}
 	if (version != KVM_API_VERSION) {
 		close(fd);
 		return uvm_err(err, -ENOTSUP, "%s: KVM API version %d, expected %d", KVM_DEVICE,

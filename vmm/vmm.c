@@ -201,7 +201,10 @@ static int exit_status(struct vmm *vmm)
 		fprintf(stderr, "uvmrun: %s\n", vm->end_detail);
 		return UVM_EXIT_REBOOT;
 	case VM_END_PANIC:
-		fprintf(stderr, "uvmrun: %s\n", vm->end_detail);
+		if (vmm->console.panic_reason[0] && !strstr(vm->end_detail, vmm->console.panic_reason))
+			fprintf(stderr, "uvmrun: %s: %s\n", vm->end_detail, vmm->console.panic_reason);
+		else
+			fprintf(stderr, "uvmrun: %s\n", vm->end_detail);
 		return UVM_EXIT_PANIC;
 	case VM_END_TIMEOUT:
 		fprintf(stderr, "uvmrun: %s\n", vm->end_detail);
