@@ -40,30 +40,39 @@ $(BUILD)/.deps: Makefile
 	@touch $@
 deps: $(BUILD)/.deps
 
+# `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+
 $(BUILD)/libuvm.a: $(LIB_OBJS)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 $(BUILD)/libuvm-san.a: $(SAN_OBJS)
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/obj/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 $(BUILD)/san/%.o: %.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) -O1 $(SANFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(CFLAGS_COMMON) -O1 $(SANFLAGS) -c $< -o $@
 
 $(BUILD)/uvmrun: $(BUILD)/obj/hcs-api/uvmrun.o $(BUILD)/libuvm.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/uvmrun-vmm: $(BUILD)/obj/vmm/main.o $(BUILD)/libuvm.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests link the sanitized library.
 $(BUILD)/tests/test-%: $(BUILD)/san/tests/unit/test-%.o $(BUILD)/libuvm-san.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libuvm.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # tests/run.sh builds first, so its summary is the last line printed.
 test:

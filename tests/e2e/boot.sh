@@ -62,14 +62,31 @@ echo "piped line" | timeout -k 10 "$VM_LIMIT" "$UVMRUN" boot --kernel "$KERNEL" 
 STATUS=$?
 if [[ $STATUS == 0 ]] && output_has '^GOT: piped line$'; then pass "stdin pipe reaches the guest"; else fail "stdin pipe reaches the guest" "status $STATUS" "$(vm_log)"; fi
 
-# stdin from a terminal: raw mode, bytes reach the guest, the terminal is restored.
-if command -v script >/dev/null; then
-	OUT=$E2E_TMP/tty.out ERR=$E2E_TMP/tty.err
-	{ sleep 1; printf 'typed line\r'; sleep "$VM_LIMIT"; } | timeout -k 10 "$VM_LIMIT" \
-		script -qfec "$UVMRUN boot --kernel $KERNEL --initrd $TEST_INITRD --cmdline '$QUIET uvmtest=echo-stdin'" /dev/null \
-		>"$OUT" 2>"$ERR"
-	STATUS=$?
-	if [[ $STATUS == 0 ]] && output_has 'GOT: typed line'; then pass "terminal stdin reaches the guest"; else fail "terminal stdin reaches the guest" "status $STATUS" "$(vm_log)"; fi
+# stdin from a terminal: raw mode, typed bytes reach the guest. script(1)
+# gives uvmrun a pseudo-terminal; a FIFO held open feeds it keystrokes.
+OUT=$E2E_TMP/tty.out ERR=$E2E_TMP/tty.err
+mkfifo "$E2E_TMP/keys"
+timeout -k 10 "$VM_LIMIT" script -qfec \
+	"$UVMRUN boot --kernel $KERNEL --initrd $TEST_INITRD --cmdline '$QUIET uvmtest=echo-stdin'" /dev/null \
+	<"$E2E_TMP/keys" >"$OUT" 2>"$ERR" &
+vm=$!
+exec 3>"$E2E_TMP/keys"
+for _ in $(seq "$VM_LIMIT"); do
+	output_has UVMTEST-READY && break
+	sleep 1
+done
+sleep 2
+printf 'typed line\r' >&3
+wait "$vm"
+STATUS=$?
+exec 3>&-
+if [[ $STATUS == 0 ]] && output_has 'GOT: typed line'; then pass "terminal stdin reaches the guest"; else fail "terminal stdin reaches the guest" "status $STATUS" "$(vm_log)"; fi
+
+# The least memory uvmrun accepts for this kernel and initrd really boots.
+min=$("$UVMRUN" boot --kernel "$KERNEL" --initrd "$TEST_INITRD" --memory 32 2>&1 | sed -n 's/.*need at least \([0-9]*\) MiB.*/\1/p')
+boot_vm minmem --memory "${min:-0}" --cmdline "$QUIET uvmtest=info"
+if [[ -n $min && $STATUS == 0 ]] && output_has '^UVMTEST nproc=1 '; then
+	pass "boots in the least memory uvmrun accepts (${min} MiB)"
 else
-	fail "terminal stdin reaches the guest" "script(1) is missing"
+	fail "boots in the least memory uvmrun accepts (${min:-?} MiB)" "status $STATUS" "$(vm_log)"
 fi
