@@ -2,6 +2,9 @@
 #include "bzimage.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,12 +13,18 @@
 
 #define BZ_MAX_FILE_SIZE (512u << 20)
 
-int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, struct uvm_error *err)
+/* Validate a header from `data` (data_len bytes of it at hand) for an image
+ * of `size` bytes. */
+static int bzimage_check(const uint8_t *data, size_t data_len, size_t size, struct bzimage *bz,
+			 struct uvm_error *err)
 {
 	unsigned setup_sects;
 	size_t header_end;
 
 	memset(bz, 0, sizeof(*bz));
+	bz->fd = -1;
+	/* Header fields all lie below 1 KiB, which `data` holds whenever the
+	 * image is at least that long (checked first). */
 	if (size >= 4 && memcmp(data, "\177ELF", 4) == 0)
 		return uvm_err(err, -ENOEXEC,
 			       "not a bzImage: this is an ELF file (vmlinux); boot the bzImage instead (arch/x86/boot/bzImage, or /boot/vmlinuz-*)");
@@ -44,7 +53,7 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, struct u
 
 	setup_sects = data[BZ_SETUP_SECTS] ? data[BZ_SETUP_SECTS] : 4;
 	bz->setup_size = (size_t)(setup_sects + 1) * 512;
-	if (bz->setup_size >= size)
+	if (bz->setup_size >= size || bz->setup_size > data_len)
 		return uvm_err(err, -ENOEXEC, "truncated bzImage: setup_sects=%u says the setup code ends at %zu, past the end of the %zu-byte file",
 			       setup_sects, bz->setup_size, size);
 	bz->kernel_size = size - bz->setup_size;
@@ -76,39 +85,90 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, struct u
 	return 0;
 }
 
+int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, struct uvm_error *err)
+{
+	return bzimage_check(data, size, size, bz, err);
+}
+
 int bzimage_open(const char *path, struct bzimage *bz, struct uvm_error *err)
 {
+	/* The setup part is at most 256 sectors; read that much or the file. */
+	size_t want = 256 * 512, have;
+	struct stat st;
 	uint8_t *data;
-	size_t size;
-	int ret;
+	int fd, ret;
 
 	memset(bz, 0, sizeof(*bz));
-	ret = read_file(path, BZ_MAX_FILE_SIZE, &data, &size, err);
-	if (ret < 0)
-		return ret;
-	ret = bzimage_parse(data, size, bz, err);
+	bz->fd = -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return uvm_err_sys(err, -errno, "%s", path);
+	if (fstat(fd, &st) < 0) {
+		ret = uvm_err_sys(err, -errno, "%s", path);
+		goto out_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = uvm_err(err, -EINVAL, "%s: not a regular file", path);
+		goto out_close;
+	}
+	if ((uint64_t)st.st_size > BZ_MAX_FILE_SIZE) {
+		ret = uvm_err(err, -EFBIG, "%s: %lld bytes is too large for a kernel", path,
+			      (long long)st.st_size);
+		goto out_close;
+	}
+	have = (size_t)st.st_size < want ? (size_t)st.st_size : want;
+	data = malloc(have ? have : 1);
+	if (!data) {
+		ret = uvm_err(err, -ENOMEM, "%s: out of memory", path);
+		goto out_close;
+	}
+	ret = pread_full(fd, data, have, 0);
+	if (ret < 0) {
+		uvm_err_sys(err, ret, "%s: read failed", path);
+		free(data);
+		goto out_close;
+	}
+	ret = bzimage_check(data, have, (size_t)st.st_size, bz, err);
 	if (ret < 0) {
 		free(data);
 		uvm_err_prefix(err, "%s: ", path);
-		return ret;
+		goto out_close;
 	}
+	bz->data = data;
 	bz->owned = true;
+	bz->fd = fd;
 	return 0;
+out_close:
+	close(fd);
+	return ret;
 }
 
 void bzimage_close(struct bzimage *bz)
 {
 	if (bz->owned)
 		free((void *)bz->data);
+	if (bz->fd >= 0)
+		close(bz->fd);
 	memset(bz, 0, sizeof(*bz));
+	bz->fd = -1;
 }
 
 int bzimage_load(const struct bzimage *bz, const struct guest_memory *gm, uint64_t load_addr,
 		 struct uvm_error *err)
 {
-	if (gm_write(gm, load_addr, bz->data + bz->setup_size, bz->kernel_size) < 0)
+	uint8_t *dst = gm_ptr(gm, load_addr, bz->kernel_size);
+	int ret;
+
+	if (!dst)
 		return uvm_err(err, -ENOMEM, "kernel (%zu bytes) does not fit in guest memory at 0x%llx",
 			       bz->kernel_size, (unsigned long long)load_addr);
+	if (bz->fd < 0) {
+		memcpy(dst, bz->data + bz->setup_size, bz->kernel_size);
+		return 0;
+	}
+	ret = pread_full(bz->fd, dst, bz->kernel_size, (off_t)bz->setup_size);
+	if (ret < 0)
+		return uvm_err_sys(err, ret, "kernel: read failed");
 	return 0;
 }
 

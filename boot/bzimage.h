@@ -42,8 +42,9 @@
 #define BZ_MIN_VERSION       0x020c /* first protocol with xloadflags */
 
 struct bzimage {
-	const uint8_t *data;     /* whole file, owned when opened by path */
-	size_t size;
+	const uint8_t *data;     /* the image, or (opened by path) its setup part */
+	size_t size;             /* bytes of the whole image */
+	int fd;                  /* open image when opened by path, else -1 */
 	bool owned;
 	uint16_t version;        /* boot protocol version, e.g. 0x020f */
 	size_t setup_size;       /* real-mode part: (setup_sects + 1) * 512 */
@@ -62,7 +63,9 @@ struct bzimage {
 /* Validate an image held in memory (not copied: `data` must outlive bz). */
 int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz, struct uvm_error *err);
 
-/* Read and validate the file at `path`; messages name the file. */
+/* Read and validate the file at `path`; messages name the file. Only the
+ * setup part is read now; bzimage_load() reads the kernel straight into
+ * guest memory, so the VMM never holds a second copy. */
 int bzimage_open(const char *path, struct bzimage *bz, struct uvm_error *err);
 void bzimage_close(struct bzimage *bz);
 

@@ -61,6 +61,30 @@ static void kernel_is_copied_to_its_load_address(void)
 	free(data);
 }
 
+static void opened_kernel_is_streamed_into_guest_memory(void)
+{
+	const char *path = getenv("UVMRUN_TEST_KERNEL");
+	struct guest_memory gm;
+	struct bzimage bz;
+	uint8_t *data;
+	size_t size;
+
+	if (!path || load_test_kernel(&data, &size) < 0) {
+		CHECK(!"test kernel available");
+		return;
+	}
+	CHECK_EQ(bzimage_open(path, &bz, NULL), 0);
+	CHECK_EQ(bz.size, size);
+	CHECK(bz.fd >= 0);
+	CHECK_EQ(guest_memory_create(&gm, 64 * MiB, NULL), 0);
+	CHECK_EQ(bzimage_load(&bz, &gm, KERNEL_LOAD_ADDR, NULL), 0);
+	CHECK(memcmp(gm_ptr(&gm, KERNEL_LOAD_ADDR, bz.kernel_size), data + bz.setup_size,
+		     bz.kernel_size) == 0);
+	guest_memory_destroy(&gm);
+	bzimage_close(&bz);
+	free(data);
+}
+
 /* A header good enough to parse, to break one field at a time. */
 static void make_header(uint8_t *img, size_t size)
 {
@@ -169,6 +193,7 @@ static void opening_a_missing_file_names_it(void)
 }
 
 TEST_LIST(T(debian_kernel_header_is_read), T(kernel_is_copied_to_its_load_address),
+	  T(opened_kernel_is_streamed_into_guest_memory),
 	  T(synthetic_header_parses), T(non_bzimages_are_refused_with_a_reason),
 	  T(truncated_and_inconsistent_images_are_refused), T(opening_a_missing_file_names_it));
 TEST_MAIN("bzimage")
