@@ -12,14 +12,14 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS_COMMON := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -MMD -MP
 CFLAGS   := $(CFLAGS_COMMON) -O2
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-LDLIBS   := -lpthread -lz
+LDLIBS   := -lpthread -lz -ljansson -laio
 
 # Debian packages: to build, and what the tests use as equipment.
 BUILD_PKGS := gcc make libc6-dev libfdt-dev zlib1g-dev libjansson-dev libaio-dev
-TEST_PKGS  := busybox-static kmod e2fsprogs
+TEST_PKGS  := busybox-static kmod e2fsprogs qemu-utils
 
 LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard boot/*.c) \
-            $(wildcard devices/*.c)
+            $(wildcard devices/*.c) $(filter-out hcs-api/uvmrun.c,$(wildcard hcs-api/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 
