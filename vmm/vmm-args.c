@@ -34,6 +34,11 @@ void vmm_boot_usage(FILE *out, const char *prog)
 		"  --cpus N          virtual CPUs, 1-%d (default %d)\n"
 		"  --memory MIB      guest RAM in MiB (default %d)\n"
 		"  --timeout SEC     kill the VM after SEC seconds and exit with 124\n"
+		"  --disk PATH[,ro][,serial=ID][,iops=N][,bps=N]\n"
+		"                    a virtio-blk disk from a raw or VHD image (detected by\n"
+		"                    content); repeatable, the guest sees vda, vdb, ... in\n"
+		"                    order; serial is up to 20 bytes; iops and bps cap the\n"
+		"                    disk's operations and bytes per second\n"
 		"  --report-memory   at exit, print the VMM's peak RSS and the guest memory\n"
 		"                    it touched to stderr\n"
 		"  -h, --help        show this help\n"
@@ -75,7 +80,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long long max,
 int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err)
 {
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-	       OPT_REPORT_MEMORY };
+	       OPT_REPORT_MEMORY, OPT_DISK };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -84,6 +89,7 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "report-memory", no_argument, NULL, OPT_REPORT_MEMORY },
+		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -125,6 +131,13 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		case OPT_REPORT_MEMORY:
 			cfg->report_memory = true;
 			break;
+		case OPT_DISK:
+			if (cfg->ndisks == VMM_MAX_DISKS)
+				return uvm_err(err, -E2BIG, "--disk: at most %d disks", VMM_MAX_DISKS);
+			if ((ret = vmm_parse_disk(optarg, &cfg->disks[cfg->ndisks], err)) < 0)
+				return ret;
+			cfg->ndisks++;
+			break;
 		case 'h':
 			vmm_boot_usage(stdout, "uvmrun");
 			return 1;
@@ -139,6 +152,40 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		return uvm_err(err, -EINVAL, "unexpected argument '%s' (see uvmrun boot --help)",
 			       argv[optind]);
 	return vmm_config_check(cfg, err);
+}
+
+int vmm_parse_disk(char *spec, struct vmm_disk *disk, struct uvm_error *err)
+{
+	char *opt, *save = NULL;
+	unsigned long long v;
+	int ret;
+
+	memset(disk, 0, sizeof(*disk));
+	disk->path = strtok_r(spec, ",", &save);
+	if (!disk->path || !*disk->path)
+		return uvm_err(err, -EINVAL, "--disk: missing the image path");
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "ro")) {
+			disk->read_only = true;
+		} else if (!strncmp(opt, "serial=", 7)) {
+			if (strlen(opt + 7) > VMM_SERIAL_MAX)
+				return uvm_err(err, -EINVAL, "--disk %s: serial '%s' is longer than %d bytes",
+					       disk->path, opt + 7, VMM_SERIAL_MAX);
+			strcpy(disk->serial, opt + 7);
+		} else if (!strncmp(opt, "iops=", 5)) {
+			if ((ret = parse_uint("--disk iops", opt + 5, 1ULL << 40, &v, err)) < 0)
+				return ret;
+			disk->iops = v;
+		} else if (!strncmp(opt, "bps=", 4)) {
+			if ((ret = parse_uint("--disk bps", opt + 4, 1ULL << 50, &v, err)) < 0)
+				return ret;
+			disk->bps = v;
+		} else {
+			return uvm_err(err, -EINVAL, "--disk %s: unknown option '%s' (ro, serial=, iops=, bps=)",
+				       disk->path, opt);
+		}
+	}
+	return 0;
 }
 
 int vmm_config_check(const struct vmm_config *cfg, struct uvm_error *err)

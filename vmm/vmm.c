@@ -19,6 +19,7 @@
 #include "layout.h"
 #include "serial.h"
 #include "vcpu.h"
+#include "vm-devices.h"
 #include "vm.h"
 
 /* Everything one running VM owns, torn down in reverse order. */
@@ -32,6 +33,8 @@ struct vmm {
 	unsigned vcpus_created;
 	struct serial serial;
 	bool serial_ready;
+	struct vm_devices devices;
+	bool devices_ready;
 	struct event_loop loop;
 	struct console console;
 	bool console_ready;
@@ -152,7 +155,12 @@ static int setup_devices(struct vmm *vmm, struct uvm_error *err)
 			   &vmm->serial, "serial (COM1)", err);
 	if (ret < 0)
 		return ret;
-	return guest_exit_register(&vmm->vm, err);
+	if ((ret = guest_exit_register(&vmm->vm, err)) < 0)
+		return ret;
+	if ((ret = vm_devices_create(&vmm->devices, &vmm->vm, vmm->cfg, err)) < 0)
+		return ret;
+	vmm->devices_ready = true;
+	return 0;
 }
 
 static int setup_vcpus(struct vmm *vmm, const struct linux_entry *entry, struct uvm_error *err)
@@ -225,6 +233,10 @@ static void vmm_teardown(struct vmm *vmm)
 		vcpu_stop(&vmm->vcpus[i]);
 	if (vmm->console_ready)
 		console_destroy(&vmm->console);
+	/* Device threads may still touch guest memory: stop them before it goes. */
+	if (vmm->devices_ready)
+		vm_devices_destroy(&vmm->devices);
+	vmm->devices_ready = false;
 	for (unsigned i = 0; i < vmm->vcpus_created; i++)
 		vcpu_destroy(&vmm->vcpus[i]);
 	if (vmm->signal_src.fd >= 0)
@@ -262,7 +274,7 @@ static int vmm_setup(struct vmm *vmm, const sigset_t *stop_signals, struct uvm_e
 		return ret;
 	vmm->vm_created = true;
 	if ((ret = setup_devices(vmm, err)) < 0 ||
-	    (ret = linux_image_load(&vmm->image, &vmm->vm.mem, cfg->cpus, false, &entry, err)) < 0 ||
+	    (ret = linux_image_load(&vmm->image, &vmm->vm.mem, cfg->cpus, true, &entry, err)) < 0 ||
 	    (ret = setup_vcpus(vmm, &entry, err)) < 0 ||
 	    (ret = loop_init(&vmm->loop, err)) < 0)
 		return ret;

@@ -21,6 +21,18 @@
 #define VMM_DEFAULT_MEMORY_MIB 256
 #define VMM_DEFAULT_CMDLINE    "console=ttyS0"
 
+#define VMM_MAX_DISKS 24
+#define VMM_SERIAL_MAX 20
+
+/* --disk PATH[,ro][,serial=ID][,iops=N][,bps=N] */
+struct vmm_disk {
+	const char *path;
+	bool read_only;
+	char serial[VMM_SERIAL_MAX + 1];
+	uint64_t iops;
+	uint64_t bps;
+};
+
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;        /* NULL: none */
@@ -31,7 +43,12 @@ struct vmm_config {
 	bool report_memory;        /* print peak RSS and guest memory at exit */
 	int console_in;            /* fd forwarded to the guest's ttyS0 */
 	int console_out;           /* fd the guest's ttyS0 is written to */
+	struct vmm_disk disks[VMM_MAX_DISKS];
+	unsigned ndisks;
 };
+
+/* Parse one --disk value into `disk` (the path points into `spec`). */
+int vmm_parse_disk(char *spec, struct vmm_disk *disk, struct uvm_error *err);
 
 void vmm_config_defaults(struct vmm_config *cfg);
 

@@ -54,3 +54,16 @@ output_has() {
 
 fetch_kernel >/dev/null || { fail "fetch Debian kernel"; exit 1; }
 build_test_initrd || { fail "build test initrd"; exit 1; }
+
+# run_script NAME SCRIPT [uvmrun boot options...]: boot the test guest with
+# SCRIPT (shell text) on a disk (vda, serial uvmtest-script) and run it;
+# its exit status becomes STATUS. Further disks given in the options are
+# vdb, vdc, ... in order.
+run_script() {
+	local name=$1 script=$2; shift 2
+	local disk=$E2E_TMP/$name.script
+	printf '%s\n' "$script" >"$disk"
+	truncate -s $(( ($(stat -c %s "$disk") + 511) / 512 * 512 )) "$disk"
+	boot_vm "$name" --cmdline "console=ttyS0 quiet uvmtest=script" \
+		--disk "$disk,ro,serial=uvmtest-script" "$@"
+}

@@ -4,7 +4,7 @@
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=$REPO/build
 CACHE=${UVMRUN_CACHE:-$REPO/.cache}
-UVMRUN=$BUILD/uvmrun
+UVMRUN=${UVMRUN_BIN:-$BUILD/uvmrun}
 
 # Fetch (once) Debian's current linux-image-amd64 kernel into the cache and
 # set KERNEL (the bzImage), KVER and MODULES (its modules folder).

@@ -1,15 +1,16 @@
 # Building the tests' busybox initrd (source after common.sh).
 
-# The kernel modules the test guest loads: panic reporting for now.
-TEST_GUEST_MODULES=(pvpanic-mmio)
+# The kernel modules the test guest loads: panic reporting, virtio disks and
+# entropy, ext4.
+TEST_GUEST_MODULES=(pvpanic-mmio virtio_pci virtio_blk virtio_rng ext4)
 
 # Build (when missing or older than its inputs) the test initrd and set
 # TEST_INITRD to its path.
 build_test_initrd() {
 	local out=$BUILD/e2e/test-initrd-$KVER.cpio.gz stage
 	TEST_INITRD=$out
-	if [[ -e $out && $out -nt $REPO/tests/e2e/guest/init && $out -nt $BUILD/tests/mkcpio &&
-	      $out -nt $REPO/tests/lib/initrd.sh ]]; then
+	if [[ -e $out && ! $REPO/tests/e2e/guest/init -nt $out && ! $BUILD/tests/mkcpio -nt $out &&
+	      ! $REPO/tests/lib/initrd.sh -nt $out ]]; then
 		return 0
 	fi
 	mkdir -p "$BUILD/e2e"
