@@ -148,32 +148,6 @@ static void req_complete(struct virtio_blk *blk, struct blk_req *req, uint8_t st
 	req_put(blk, req);
 }
 
-/* Copy the part [off, off+len) of an iovec list into out[]; returns the
- * number of entries, or -1 if it does not fit in max. */
-static int iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
-		     struct iovec *out, unsigned max)
-{
-	unsigned count = 0;
-
-	for (unsigned i = 0; i < n && len; i++) {
-		size_t seg = iov[i].iov_len, take;
-
-		if (off >= seg) {
-			off -= seg;
-			continue;
-		}
-		if (count == max)
-			return -1;
-		take = seg - off < len ? seg - off : len;
-		out[count].iov_base = (uint8_t *)iov[i].iov_base + off;
-		out[count].iov_len = take;
-		count++;
-		len -= take;
-		off = 0;
-	}
-	return len ? -1 : (int)count;
-}
-
 static bool iov_aligned(const struct iovec *iov, int n, unsigned align)
 {
 	for (int i = 0; i < n; i++)
@@ -224,7 +198,7 @@ static bool req_build_rw(struct virtio_blk *blk, struct blk_req *req, bool write
 			return false;
 		if (ext.length > data_len - pos)
 			ext.length = data_len - pos;
-		cnt = iov_slice(iov, n, data_off + pos, ext.length, slice, BLK_MAX_IOV);
+		cnt = vq_iov_slice(iov, n, data_off + pos, ext.length, slice, BLK_MAX_IOV);
 		if (cnt < 0)
 			return false;
 		if (ext.hole) {

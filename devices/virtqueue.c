@@ -315,3 +315,27 @@ size_t vq_copy_to_chain(const struct vq_chain *chain, size_t offset, const void 
 	}
 	return done;
 }
+
+int vq_iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
+		 struct iovec *out, unsigned max)
+{
+	unsigned count = 0;
+
+	for (unsigned i = 0; i < n && len; i++) {
+		size_t seg = iov[i].iov_len, take;
+
+		if (off >= seg) {
+			off -= seg;
+			continue;
+		}
+		if (count == max)
+			return -1;
+		take = seg - off < len ? seg - off : len;
+		out[count].iov_base = (uint8_t *)iov[i].iov_base + off;
+		out[count].iov_len = take;
+		count++;
+		len -= take;
+		off = 0;
+	}
+	return len ? -1 : (int)count;
+}

@@ -80,6 +80,11 @@ bool vq_should_notify(struct virtqueue *vq);
 void vq_set_notification(struct virtqueue *vq, bool enable);
 bool vq_has_avail(struct virtqueue *vq);
 
+/* The part [off, off+len) of an iovec list, as up to max entries of out[];
+ * returns the count, or -1 when it does not fit or the list is too short. */
+int vq_iov_slice(const struct iovec *iov, unsigned n, size_t off, size_t len,
+		 struct iovec *out, unsigned max);
+
 /* Copy between a chain's segments and a flat buffer. */
 size_t vq_copy_from_chain(const struct vq_chain *chain, size_t offset, void *dst, size_t len);
 size_t vq_copy_to_chain(const struct vq_chain *chain, size_t offset, const void *src, size_t len);
