@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -362,4 +363,27 @@ size_t p9_server_handle(struct p9_server *s, const uint8_t *req, size_t req_len,
 		ret = -EMSGSIZE;
 	}
 	return p9_encode_lerror(resp, resp_cap, tag, (uint32_t)-ret);
+}
+
+int p9_server_request_export(struct p9_server *s, const uint8_t *req, size_t len, char *name,
+			     size_t cap)
+{
+	struct p9_fid *fid;
+	uint8_t type;
+	uint16_t tag;
+
+	if (p9_peek_header(req, len, &type, &tag) < 0 || len < P9_HDR_SIZE + 4)
+		return -ENOENT;
+	switch (type) {
+	case P9_TVERSION:
+	case P9_TAUTH:
+	case P9_TATTACH:
+	case P9_TFLUSH:
+		return -ENOENT;
+	}
+	if (p9_fid_get(s, get_le32(req + P9_HDR_SIZE), &fid) < 0)
+		return -ENOENT;
+	snprintf(name, cap, "%s", fid->exp->name);
+	p9_fid_put(fid);
+	return 0;
 }

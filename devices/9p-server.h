@@ -62,6 +62,12 @@ size_t p9_server_handle(struct p9_server *s, const uint8_t *req, size_t req_len,
  * -EPROTO when the header is short or its size field is < 7 or > len. */
 int p9_peek_header(const uint8_t *req, size_t len, uint8_t *type, uint16_t *tag);
 
+/* The name of the export a request works on (through the fid it names
+ * first, as every 9P2000.L request but version, auth, attach and flush
+ * does), for per-export accounting. 0, or -ENOENT when it names none. */
+int p9_server_request_export(struct p9_server *s, const uint8_t *req, size_t len, char *name,
+			     size_t cap);
+
 /* msize negotiated by the last Tversion (max_msize before any). */
 uint32_t p9_server_msize(struct p9_server *s);
 

@@ -6,6 +6,7 @@
 
 #include "../devices/virtio-blk.h"
 #include "../devices/virtio-rng.h"
+#include "../devices/virtio-vsock.h"
 
 static int attach(struct vm_devices *devs, struct virtio_device *vdev, struct uvm_error *err)
 {
@@ -19,6 +20,34 @@ static int attach(struct vm_devices *devs, struct virtio_device *vdev, struct uv
 		return ret;
 	devs->transport_ready[i] = true;
 	return 0;
+}
+
+/* Shares with the same tag are exports of one virtio-9p device. */
+static int add_share(struct vm_devices *devs, struct vm *vm, const struct vmm_share *sh,
+		     struct uvm_error *err)
+{
+	struct virtio_9p_export exp = {
+		.name = sh->name, .host_path = sh->host_path, .read_only = sh->read_only,
+		.iops = sh->iops, .bps = sh->bps,
+	};
+	struct virtio_9p *p9 = NULL;
+	int ret;
+
+	for (unsigned i = 0; i < devs->nshare_devices && !p9; i++)
+		if (!strcmp(devs->share_tags[i], sh->tag))
+			p9 = devs->shares[i];
+	if (!p9) {
+		snprintf(devs->names[devs->count], sizeof(devs->names[0]), "9p%u", devs->nshare_devices);
+		if ((ret = virtio_9p_create(&p9, devs->names[devs->count], sh->tag, &vm->mem, err)) < 0 ||
+		    (ret = attach(devs, virtio_9p_device(p9), err)) < 0)
+			return ret;
+		devs->shares[devs->nshare_devices] = p9;
+		devs->share_tags[devs->nshare_devices++] = sh->tag;
+	}
+	ret = virtio_9p_add_export(p9, &exp, err);
+	if (ret < 0)
+		uvm_err_prefix(err, "--share %s: ", sh->host_path);
+	return ret;
 }
 
 int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_config *cfg,
@@ -58,6 +87,22 @@ int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_c
 		if ((ret = attach(devs, virtio_blk_device(blk), err)) < 0)
 			goto fail;
 	}
+	for (unsigned i = 0; i < cfg->nshares; i++)
+		if ((ret = add_share(devs, vm, &cfg->shares[i], err)) < 0)
+			goto fail;
+
+	if (cfg->vsock.path) {
+		struct virtio_vsock *vs;
+
+		snprintf(devs->names[devs->count], sizeof(devs->names[0]), "vsock0");
+		if ((ret = virtio_vsock_create(&vs, devs->names[devs->count], cfg->vsock.cid,
+					       cfg->vsock.path, &vm->mem, err)) < 0) {
+			uvm_err_prefix(err, "--vsock: ");
+			goto fail;
+		}
+		if ((ret = attach(devs, virtio_vsock_device(vs), err)) < 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	vm_devices_destroy(devs);
@@ -72,6 +117,7 @@ void vm_devices_destroy(struct vm_devices *devs)
 			virtio_pci_destroy(&devs->transports[i]);
 	}
 	devs->count = 0;
+	devs->nshare_devices = 0;
 	if (devs->pci_ready)
 		pci_bus_destroy(&devs->pci);
 	if (devs->irq_ready)

@@ -1,17 +1,19 @@
 /* The devices one VM gets beyond the legacy platform: the interrupt routing
- * table, PCI bus 0, and the virtio devices on it (an entropy source, and
- * one virtio-blk per --disk), created from the configuration before the VM
- * runs and torn down after its vCPUs stop. */
+ * table, PCI bus 0, and the virtio devices on it (an entropy source, one
+ * virtio-blk per --disk, one virtio-9p per share tag, vsock), created from
+ * the configuration before the VM runs and torn down after its vCPUs stop. */
 #ifndef UVM_VM_DEVICES_H
 #define UVM_VM_DEVICES_H
 
+#include "../devices/virtio-9p.h"
 #include "../devices/virtio-pci.h"
 #include "irq-routing.h"
 #include "pci.h"
 #include "vm.h"
 #include "vmm.h"
 
-#define VM_MAX_VIRTIO (VMM_MAX_DISKS + 1)
+/* rng, disks, one 9p device per share tag, vsock */
+#define VM_MAX_VIRTIO (1 + VMM_MAX_DISKS + VMM_MAX_SHARES + 1)
 
 struct vm_devices {
 	struct vm *vm;
@@ -24,6 +26,9 @@ struct vm_devices {
 	bool transport_ready[VM_MAX_VIRTIO];
 	char names[VM_MAX_VIRTIO][16];
 	unsigned count;
+	struct virtio_9p *shares[VMM_MAX_SHARES];   /* by tag, in order of first use */
+	const char *share_tags[VMM_MAX_SHARES];
+	unsigned nshare_devices;
 };
 
 int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_config *cfg,

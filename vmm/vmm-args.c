@@ -39,6 +39,16 @@ void vmm_boot_usage(FILE *out, const char *prog)
 		"                    content); repeatable, the guest sees vda, vdb, ... in\n"
 		"                    order; serial is up to 20 bytes; iops and bps cap the\n"
 		"                    disk's operations and bytes per second\n"
+		"  --share DIR,tag=TAG[,name=NAME][,ro][,iops=N][,bps=N]\n"
+		"                    share a host folder over virtio-9p (9P2000.L); the guest\n"
+		"                    mounts it with: mount -t 9p -o trans=virtio TAG /mnt;\n"
+		"                    shares with the same tag are one device, picked by\n"
+		"                    aname=NAME (NAME defaults to the tag); repeatable\n"
+		"  --vsock PATH[,cid=N]\n"
+		"                    a virtio-vsock device (guest CID N, default 3); host\n"
+		"                    programs connect to the Unix socket PATH and write\n"
+		"                    \"CONNECT <port>\\n\"; guest connections to host port P\n"
+		"                    reach the Unix socket PATH_P\n"
 		"  --report-memory   at exit, print the VMM's peak RSS and the guest memory\n"
 		"                    it touched to stderr\n"
 		"  -h, --help        show this help\n"
@@ -80,7 +90,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long long max,
 int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err)
 {
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-	       OPT_REPORT_MEMORY, OPT_DISK };
+	       OPT_REPORT_MEMORY, OPT_DISK, OPT_SHARE, OPT_VSOCK };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -90,6 +100,8 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "report-memory", no_argument, NULL, OPT_REPORT_MEMORY },
 		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "share", required_argument, NULL, OPT_SHARE },
+		{ "vsock", required_argument, NULL, OPT_VSOCK },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -138,6 +150,19 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 				return ret;
 			cfg->ndisks++;
 			break;
+		case OPT_SHARE:
+			if (cfg->nshares == VMM_MAX_SHARES)
+				return uvm_err(err, -E2BIG, "--share: at most %d shares", VMM_MAX_SHARES);
+			if ((ret = vmm_parse_share(optarg, &cfg->shares[cfg->nshares], err)) < 0)
+				return ret;
+			cfg->nshares++;
+			break;
+		case OPT_VSOCK:
+			if (cfg->vsock.path)
+				return uvm_err(err, -EINVAL, "--vsock: only one vsock device per VM");
+			if ((ret = vmm_parse_vsock(optarg, &cfg->vsock, err)) < 0)
+				return ret;
+			break;
 		case 'h':
 			vmm_boot_usage(stdout, "uvmrun");
 			return 1;
@@ -183,6 +208,70 @@ int vmm_parse_disk(char *spec, struct vmm_disk *disk, struct uvm_error *err)
 		} else {
 			return uvm_err(err, -EINVAL, "--disk %s: unknown option '%s' (ro, serial=, iops=, bps=)",
 				       disk->path, opt);
+		}
+	}
+	return 0;
+}
+
+int vmm_parse_share(char *spec, struct vmm_share *share, struct uvm_error *err)
+{
+	char *opt, *save = NULL;
+	unsigned long long v;
+	int ret;
+
+	memset(share, 0, sizeof(*share));
+	share->host_path = strtok_r(spec, ",", &save);
+	if (!share->host_path || !*share->host_path)
+		return uvm_err(err, -EINVAL, "--share: missing the host folder");
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "ro")) {
+			share->read_only = true;
+		} else if (!strncmp(opt, "tag=", 4)) {
+			share->tag = opt + 4;
+		} else if (!strncmp(opt, "name=", 5)) {
+			share->name = opt + 5;
+		} else if (!strncmp(opt, "iops=", 5)) {
+			if ((ret = parse_uint("--share iops", opt + 5, 1ULL << 40, &v, err)) < 0)
+				return ret;
+			share->iops = v;
+		} else if (!strncmp(opt, "bps=", 4)) {
+			if ((ret = parse_uint("--share bps", opt + 4, 1ULL << 50, &v, err)) < 0)
+				return ret;
+			share->bps = v;
+		} else {
+			return uvm_err(err, -EINVAL,
+				       "--share %s: unknown option '%s' (tag=, name=, ro, iops=, bps=)",
+				       share->host_path, opt);
+		}
+	}
+	if (!share->tag || !*share->tag || strlen(share->tag) > 64)
+		return uvm_err(err, -EINVAL, "--share %s: tag= is required, 1 to 64 bytes",
+			       share->host_path);
+	if (!share->name)
+		share->name = share->tag;
+	return 0;
+}
+
+int vmm_parse_vsock(char *spec, struct vmm_vsock *vsock, struct uvm_error *err)
+{
+	char *opt, *save = NULL;
+	unsigned long long v;
+	int ret;
+
+	vsock->cid = VMM_DEFAULT_GUEST_CID;
+	vsock->path = strtok_r(spec, ",", &save);
+	if (!vsock->path || !*vsock->path)
+		return uvm_err(err, -EINVAL, "--vsock: missing the socket path");
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strncmp(opt, "cid=", 4)) {
+			if ((ret = parse_uint("--vsock cid", opt + 4, 0xfffffffeULL, &v, err)) < 0)
+				return ret;
+			if (v < 3)
+				return uvm_err(err, -EINVAL, "--vsock cid: %llu is reserved (use 3 or more)", v);
+			vsock->cid = v;
+		} else {
+			return uvm_err(err, -EINVAL, "--vsock %s: unknown option '%s' (cid=)", vsock->path,
+				       opt);
 		}
 	}
 	return 0;

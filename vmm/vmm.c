@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -252,6 +253,18 @@ static void vmm_teardown(struct vmm *vmm)
 		linux_image_close(&vmm->image);
 }
 
+/* 9p shares hold a descriptor per file the guest has walked to: allow the
+ * VMM as many as the hard limit lets it (the 9p server keeps within half). */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 /* Everything up to the first KVM_RUN; on error the caller tears down. */
 static int vmm_setup(struct vmm *vmm, const sigset_t *stop_signals, struct uvm_error *err)
 {
@@ -262,6 +275,7 @@ static int vmm_setup(struct vmm *vmm, const sigset_t *stop_signals, struct uvm_e
 
 	if ((ret = vmm_config_check(cfg, err)) < 0)
 		return ret;
+	raise_fd_limit();
 	if ((ret = linux_image_open(&vmm->image, cfg->kernel, cfg->initrd, cfg->cmdline, err)) < 0)
 		return ret;
 	vmm->image_open = true;

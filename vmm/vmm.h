@@ -33,6 +33,25 @@ struct vmm_disk {
 	uint64_t bps;
 };
 
+#define VMM_MAX_SHARES 32
+
+/* --share HOSTDIR,tag=TAG[,name=NAME][,ro][,iops=N][,bps=N] */
+struct vmm_share {
+	const char *host_path;
+	const char *tag;           /* the virtio-9p mount tag; shares with one tag share a device */
+	const char *name;          /* Tattach aname; defaults to the tag */
+	bool read_only;
+	uint64_t iops;
+	uint64_t bps;
+};
+
+/* --vsock PATH[,cid=N] */
+struct vmm_vsock {
+	const char *path;          /* NULL: no vsock device */
+	uint64_t cid;
+};
+#define VMM_DEFAULT_GUEST_CID 3
+
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;        /* NULL: none */
@@ -45,10 +64,15 @@ struct vmm_config {
 	int console_out;           /* fd the guest's ttyS0 is written to */
 	struct vmm_disk disks[VMM_MAX_DISKS];
 	unsigned ndisks;
+	struct vmm_share shares[VMM_MAX_SHARES];
+	unsigned nshares;
+	struct vmm_vsock vsock;
 };
 
-/* Parse one --disk value into `disk` (the path points into `spec`). */
+/* Parse one --disk, --share or --vsock value (strings point into `spec`). */
 int vmm_parse_disk(char *spec, struct vmm_disk *disk, struct uvm_error *err);
+int vmm_parse_share(char *spec, struct vmm_share *share, struct uvm_error *err);
+int vmm_parse_vsock(char *spec, struct vmm_vsock *vsock, struct uvm_error *err);
 
 void vmm_config_defaults(struct vmm_config *cfg);
 
