@@ -11,13 +11,14 @@ build_test_initrd() {
 	local out=$BUILD/e2e/test-initrd-$KVER.cpio.gz stage
 	TEST_INITRD=$out
 	if [[ -e $out && ! $REPO/tests/e2e/guest/init -nt $out && ! $BUILD/tests/mkcpio -nt $out &&
-	      ! $REPO/tests/lib/initrd.sh -nt $out && ! $BUILD/tests/blkbench -nt $out ]]; then
+	      ! $REPO/tests/lib/initrd.sh -nt $out && ! $BUILD/tests/blkbench -nt $out &&
+	      ! $BUILD/tests/vsock-tool -nt $out ]]; then
 		return 0
 	fi
 	mkdir -p "$BUILD/e2e"
 	stage=$(mktemp -d "$BUILD/e2e/stage.XXXXXX") || return 1
 	stage_busybox_root "$stage" "$REPO/tests/e2e/guest/init" "${TEST_GUEST_MODULES[@]}" &&
-		cp "$BUILD/tests/blkbench" "$stage/bin/blkbench" &&
+		cp "$BUILD/tests/blkbench" "$BUILD/tests/vsock-tool" "$stage/bin/" &&
 		"$BUILD/tests/mkcpio" "$out.tmp" "$stage" && mv "$out.tmp" "$out"
 	local rc=$?
 	rm -rf "$stage"
