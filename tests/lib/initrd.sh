@@ -12,13 +12,13 @@ build_test_initrd() {
 	TEST_INITRD=$out
 	if [[ -e $out && ! $REPO/tests/e2e/guest/init -nt $out && ! $BUILD/tests/mkcpio -nt $out &&
 	      ! $REPO/tests/lib/initrd.sh -nt $out && ! $BUILD/tests/blkbench -nt $out &&
-	      ! $BUILD/tests/vsock-tool -nt $out ]]; then
+	      ! $BUILD/tests/vsock-tool -nt $out && ! $BUILD/tests/fsbench -nt $out ]]; then
 		return 0
 	fi
 	mkdir -p "$BUILD/e2e"
 	stage=$(mktemp -d "$BUILD/e2e/stage.XXXXXX") || return 1
 	stage_busybox_root "$stage" "$REPO/tests/e2e/guest/init" "${TEST_GUEST_MODULES[@]}" &&
-		cp "$BUILD/tests/blkbench" "$BUILD/tests/vsock-tool" "$stage/bin/" &&
+		cp "$BUILD/tests/blkbench" "$BUILD/tests/vsock-tool" "$BUILD/tests/fsbench" "$stage/bin/" &&
 		"$BUILD/tests/mkcpio" "$out.tmp" "$stage" && mv "$out.tmp" "$out"
 	local rc=$?
 	rm -rf "$stage"
