@@ -36,12 +36,15 @@ static void bucket_refill(struct token_bucket *b, double seconds)
 		b->tokens = b->capacity;
 }
 
-/* Nanoseconds until the bucket is positive again (0: it is). */
-static uint64_t bucket_wait(const struct token_bucket *b)
+/* Nanoseconds until the bucket holds `cost` tokens, or is full for a cost
+ * larger than it (0: now). */
+static uint64_t bucket_wait(const struct token_bucket *b, double cost)
 {
-	if (!b->rate || b->tokens > 0)
+	double need = cost < b->capacity ? cost : b->capacity;
+
+	if (!b->rate || b->tokens >= need)
 		return 0;
-	return (uint64_t)((-b->tokens + 1e-9) / (double)b->rate * 1e9) + 1;
+	return (uint64_t)((need - b->tokens) / (double)b->rate * 1e9) + 1;
 }
 
 uint64_t rate_limit_take(struct rate_limit *rl, uint64_t bytes, uint64_t now_ns)
@@ -55,8 +58,8 @@ uint64_t rate_limit_take(struct rate_limit *rl, uint64_t bytes, uint64_t now_ns)
 		bucket_refill(&rl->bytes, seconds);
 		rl->last_ns = now_ns;
 	}
-	wait_ops = bucket_wait(&rl->ops);
-	wait_bytes = bucket_wait(&rl->bytes);
+	wait_ops = bucket_wait(&rl->ops, 1);
+	wait_bytes = bucket_wait(&rl->bytes, (double)bytes);
 	if (wait_ops || wait_bytes)
 		return wait_ops > wait_bytes ? wait_ops : wait_bytes;
 	if (rl->ops.rate)

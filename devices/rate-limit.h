@@ -1,8 +1,9 @@
 /* Token-bucket rate limits for a device: operations per second and bytes
- * per second, each with a burst of a tenth of a second. A request larger
- * than the burst is let through when the bucket is full and paid back
- * before the next one, so big requests are slowed, never stuck. Pure
- * arithmetic on a caller-supplied clock; callers do the waiting. */
+ * per second, each with a burst of a tenth of a second (at least one op).
+ * A request waits until its cost is in the bucket; one larger than the
+ * whole bucket goes when the bucket is full and is paid back before the
+ * next, so big requests are slowed, never stuck. Pure arithmetic on a
+ * caller-supplied clock; callers do the waiting. */
 #ifndef UVM_RATE_LIMIT_H
 #define UVM_RATE_LIMIT_H
 

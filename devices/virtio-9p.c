@@ -1,7 +1,7 @@
 /* virtio-9p device (virtio-9p.h), virtio 1.2 section 5.15 (9P transport):
  * the service thread takes requests off the queue and hands them to the
- * workers, or answers Tflush; workers run the 9P server and return the
- * replies. Memory held for a guest is bounded: each worker owns one request
+ * workers (or holds them while their export is over its rate limit), or
+ * answers Tflush; workers run the 9P server and return the replies. Memory held for a guest is bounded: each worker owns one request
  * and one reply buffer of msize, and queued requests are only descriptors. */
 #include "virtio-9p.h"
 
@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../vmm/bytes.h"
 #include "9p-proto.h"
@@ -24,14 +26,17 @@ struct p9_job {
 	struct vq_chain *chain;
 	uint16_t tag;
 	bool running;
-	struct p9_job *next;         /* in the queue, or in a flush list */
+	uint64_t cost;               /* bytes, for the export's rate limit */
+	struct p9_job *next;         /* in a queue, or in a flush list */
 	struct p9_job *flushes;      /* Tflush requests waiting for this one */
 };
 
+/* An export's caps, and the requests waiting for them. Waiting requests
+ * hold no worker: the service thread releases them as tokens come. */
 struct p9_limit {
 	char name[128];
-	struct rate_limit limit;
-	pthread_mutex_t lock;
+	struct rate_limit limit;     /* service thread only */
+	struct p9_job *delayed_head, *delayed_tail;   /* under p9->lock */
 };
 
 struct virtio_9p {
@@ -51,9 +56,10 @@ struct virtio_9p {
 
 	pthread_mutex_t used_lock;       /* the used ring: workers and service thread */
 
-	pthread_mutex_t limits_lock;
+	pthread_mutex_t limits_lock;     /* the limits array */
 	struct p9_limit *limits[VIRTIO_9P_MAX_EXPORTS];
 	unsigned nlimits;
+	int timer_fd;                    /* releases delayed requests */
 };
 
 /* ---- jobs ---- */
@@ -132,31 +138,119 @@ static struct p9_limit *limit_for(struct virtio_9p *p9, const char *export)
 	return found;
 }
 
-/* Wait until the request's export may do this much IO. On a worker: a
- * throttled export occupies a worker while it waits. */
-static void throttle(struct virtio_9p *p9, const uint8_t *req, size_t len)
+/* Lock held: append to a FIFO. */
+static void fifo_push(struct p9_job **head, struct p9_job **tail, struct p9_job *job)
+{
+	job->next = NULL;
+	if (*tail)
+		(*tail)->next = job;
+	else
+		*head = job;
+	*tail = job;
+}
+
+static void enqueue(struct virtio_9p *p9, struct p9_job *job)
+{
+	pthread_mutex_lock(&p9->lock);
+	fifo_push(&p9->queue_head, &p9->queue_tail, job);
+	pthread_cond_signal(&p9->cond);
+	pthread_mutex_unlock(&p9->lock);
+}
+
+static void arm_timer(struct virtio_9p *p9, uint64_t wait_ns)
+{
+	struct itimerspec t = { .it_value = { .tv_sec = (time_t)(wait_ns / 1000000000ULL),
+					      .tv_nsec = (long)(wait_ns % 1000000000ULL) } };
+
+	if (!t.it_value.tv_sec && !t.it_value.tv_nsec)
+		t.it_value.tv_nsec = 1;
+	timerfd_settime(p9->timer_fd, 0, &t, NULL);
+}
+
+/* Release what the export's tokens allow, in order; returns how long until
+ * the next one may go (0: none waiting). Service thread. */
+static uint64_t limit_release(struct virtio_9p *p9, struct p9_limit *l)
+{
+	for (;;) {
+		struct p9_job *job;
+		uint64_t wait;
+
+		pthread_mutex_lock(&p9->lock);
+		job = l->delayed_head;
+		pthread_mutex_unlock(&p9->lock);
+		if (!job)
+			return 0;
+		wait = rate_limit_take(&l->limit, job->cost, rate_limit_now_ns());
+		if (wait)
+			return wait;
+		pthread_mutex_lock(&p9->lock);
+		l->delayed_head = job->next;
+		if (!l->delayed_head)
+			l->delayed_tail = NULL;
+		fifo_push(&p9->queue_head, &p9->queue_tail, job);
+		pthread_cond_signal(&p9->cond);
+		pthread_mutex_unlock(&p9->lock);
+	}
+}
+
+static void p9_timer_ready(struct virtio_device *vdev, void *ctx)
+{
+	struct virtio_9p *p9 = ctx;
+	uint64_t ticks, next = 0;
+
+	(void)vdev;
+	if (read(p9->timer_fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&p9->limits_lock);
+	for (unsigned i = 0; i < p9->nlimits; i++) {
+		uint64_t wait = limit_release(p9, p9->limits[i]);
+
+		if (wait && (!next || wait < next))
+			next = wait;
+	}
+	pthread_mutex_unlock(&p9->limits_lock);
+	if (next)
+		arm_timer(p9, next);
+}
+
+/* Bytes a request moves: the count of reads, writes and readdirs. */
+static uint64_t request_cost(const uint8_t *hdr, size_t len)
+{
+	uint8_t type = len > 4 ? hdr[4] : 0;
+
+	if ((type == P9_TREAD || type == P9_TWRITE || type == P9_TREADDIR) && len >= 23)
+		return get_le32(hdr + 19);
+	return 0;
+}
+
+/* Hold the request back when its export is over its caps; false if it may
+ * go now. Service thread. */
+static bool throttled(struct virtio_9p *p9, struct p9_job *job, const uint8_t *hdr, size_t len)
 {
 	char export[128];
 	struct p9_limit *l;
 	uint64_t wait;
+	bool waiting;
 
-	if (!p9->nlimits || p9_server_request_export(p9->server, req, len, export, sizeof(export)) < 0)
-		return;
-	l = limit_for(p9, export);
-	if (!l)
-		return;
-	for (;;) {
-		struct timespec ts;
-
-		pthread_mutex_lock(&l->lock);
-		wait = rate_limit_take(&l->limit, len, rate_limit_now_ns());
-		pthread_mutex_unlock(&l->lock);
-		if (!wait || p9->stopping)
-			return;
-		ts.tv_sec = (time_t)(wait / 1000000000ULL);
-		ts.tv_nsec = (long)(wait % 1000000000ULL);
-		nanosleep(&ts, NULL);
-	}
+	if (!p9->nlimits || p9_server_request_export(p9->server, hdr, len, export, sizeof(export)) < 0 ||
+	    !(l = limit_for(p9, export)))
+		return false;
+	job->cost = request_cost(hdr, len);
+	pthread_mutex_lock(&p9->lock);
+	waiting = l->delayed_head != NULL;
+	if (waiting)
+		fifo_push(&l->delayed_head, &l->delayed_tail, job);
+	pthread_mutex_unlock(&p9->lock);
+	if (waiting)
+		return true;     /* behind others: keeps the export's order */
+	wait = rate_limit_take(&l->limit, job->cost, rate_limit_now_ns());
+	if (!wait)
+		return false;
+	pthread_mutex_lock(&p9->lock);
+	fifo_push(&l->delayed_head, &l->delayed_tail, job);
+	pthread_mutex_unlock(&p9->lock);
+	arm_timer(p9, wait);
+	return true;
 }
 
 /* ---- workers ---- */
@@ -192,7 +286,6 @@ static void *p9_worker(void *arg)
 		req_len = vq_copy_from_chain(job->chain, 0, req, msize);
 		if (p9_peek_header(req, req_len, &type, &tag) == 0 && get_le32(req) < req_len)
 			req_len = get_le32(req);
-		throttle(p9, req, req_len);
 		cap = job->chain->write_len < msize ? job->chain->write_len : msize;
 		resp_len = p9_server_handle(p9->server, req, req_len, resp, cap);
 		p9_push(p9, job, (uint32_t)vq_copy_to_chain(job->chain, 0, resp, resp_len));
@@ -220,22 +313,39 @@ static void *p9_worker(void *arg)
 
 /* ---- the queue ---- */
 
-/* Tflush(oldtag): a queued request is dropped with EINTR and the flush
- * answered now; a running one is answered when it finishes. */
-static void p9_flush(struct virtio_9p *p9, struct p9_job *flush, uint16_t oldtag)
+/* Lock held: take the job with `tag` out of a FIFO; NULL if not there. */
+static struct p9_job *fifo_remove(struct p9_job **head, struct p9_job **tail, uint16_t tag)
 {
 	struct p9_job *prev = NULL, *job;
 
-	pthread_mutex_lock(&p9->lock);
-	for (job = p9->queue_head; job; prev = job, job = job->next) {
-		if (job->tag != oldtag)
+	for (job = *head; job; prev = job, job = job->next) {
+		if (job->tag != tag)
 			continue;
 		if (prev)
 			prev->next = job->next;
 		else
-			p9->queue_head = job->next;
-		if (p9->queue_tail == job)
-			p9->queue_tail = prev;
+			*head = job->next;
+		if (*tail == job)
+			*tail = prev;
+		return job;
+	}
+	return NULL;
+}
+
+/* Tflush(oldtag): a request still waiting (queued, or held by a rate limit)
+ * is dropped with EINTR and the flush answered now; a running one is
+ * answered when it finishes. */
+static void p9_flush(struct virtio_9p *p9, struct p9_job *flush, uint16_t oldtag)
+{
+	struct p9_job *job;
+
+	pthread_mutex_lock(&p9->limits_lock);
+	pthread_mutex_lock(&p9->lock);
+	job = fifo_remove(&p9->queue_head, &p9->queue_tail, oldtag);
+	for (unsigned i = 0; !job && i < p9->nlimits; i++)
+		job = fifo_remove(&p9->limits[i]->delayed_head, &p9->limits[i]->delayed_tail, oldtag);
+	pthread_mutex_unlock(&p9->limits_lock);
+	if (job) {
 		pthread_mutex_unlock(&p9->lock);
 		p9_reply_short(p9, job, P9_RLERROR, EINTR);
 		job_put(p9, job);
@@ -259,27 +369,23 @@ static void p9_flush(struct virtio_9p *p9, struct p9_job *flush, uint16_t oldtag
 
 static void p9_dispatch(struct virtio_9p *p9, struct p9_job *job)
 {
-	uint8_t hdr[P9_HDR_SIZE + 2];
+	uint8_t hdr[32];
 	size_t got = vq_copy_from_chain(job->chain, 0, hdr, sizeof(hdr));
 	uint8_t type = 0;
 
 	job->tag = P9_NOTAG;
+	job->cost = 0;
 	if (got >= P9_HDR_SIZE) {
 		type = hdr[4];
 		job->tag = get_le16(hdr + 5);
 	}
-	if (type == P9_TFLUSH && got == sizeof(hdr) && get_le32(hdr) == sizeof(hdr)) {
+	if (type == P9_TFLUSH && got >= P9_HDR_SIZE + 2 && get_le32(hdr) == P9_HDR_SIZE + 2) {
 		p9_flush(p9, job, get_le16(hdr + 7));
 		return;
 	}
-	pthread_mutex_lock(&p9->lock);
-	if (p9->queue_tail)
-		p9->queue_tail->next = job;
-	else
-		p9->queue_head = job;
-	p9->queue_tail = job;
-	pthread_cond_signal(&p9->cond);
-	pthread_mutex_unlock(&p9->lock);
+	if (throttled(p9, job, hdr, got))
+		return;
+	enqueue(p9, job);
 }
 
 static void p9_queue_notify(struct virtio_device *vdev, unsigned q)
@@ -363,7 +469,9 @@ static void p9_stop(struct virtio_device *vdev)
 	pthread_mutex_unlock(&p9->lock);
 	for (unsigned i = 0; i < VIRTIO_9P_WORKERS; i++)
 		pthread_join(p9->workers[i], NULL);
-	/* Queued requests die with the queue (the driver reset it). */
+	/* Waiting requests die with the queue (the driver reset it). */
+	timerfd_settime(p9->timer_fd, 0, &(struct itimerspec){ 0 }, NULL);
+	pthread_mutex_lock(&p9->limits_lock);
 	pthread_mutex_lock(&p9->lock);
 	while (p9->queue_head) {
 		struct p9_job *job = p9->queue_head;
@@ -372,7 +480,19 @@ static void p9_stop(struct virtio_device *vdev)
 		job_put_locked(p9, job);
 	}
 	p9->queue_tail = NULL;
+	for (unsigned i = 0; i < p9->nlimits; i++) {
+		struct p9_limit *l = p9->limits[i];
+
+		while (l->delayed_head) {
+			struct p9_job *job = l->delayed_head;
+
+			l->delayed_head = job->next;
+			job_put_locked(p9, job);
+		}
+		l->delayed_tail = NULL;
+	}
 	pthread_mutex_unlock(&p9->lock);
+	pthread_mutex_unlock(&p9->limits_lock);
 }
 
 static void p9_destroy(struct virtio_device *vdev)
@@ -386,10 +506,10 @@ static void p9_destroy(struct virtio_device *vdev)
 		free(job->chain);
 		free(job);
 	}
-	for (unsigned i = 0; i < p9->nlimits; i++) {
-		pthread_mutex_destroy(&p9->limits[i]->lock);
+	for (unsigned i = 0; i < p9->nlimits; i++)
 		free(p9->limits[i]);
-	}
+	if (p9->timer_fd >= 0)
+		close(p9->timer_fd);
 	p9_server_destroy(p9->server);
 	pthread_mutex_destroy(&p9->lock);
 	pthread_mutex_destroy(&p9->used_lock);
@@ -418,12 +538,18 @@ int virtio_9p_create(struct virtio_9p **out, const char *name, const char *tag,
 	p9 = calloc(1, sizeof(*p9));
 	if (!p9)
 		return uvm_err(err, -ENOMEM, "%s: out of memory", name);
+	p9->timer_fd = -1;
 	snprintf(p9->name, sizeof(p9->name), "%s", name);
 	snprintf(p9->tag, sizeof(p9->tag), "%s", tag);
 	pthread_mutex_init(&p9->lock, NULL);
 	pthread_mutex_init(&p9->used_lock, NULL);
 	pthread_mutex_init(&p9->limits_lock, NULL);
 	pthread_cond_init(&p9->cond, NULL);
+	p9->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (p9->timer_fd < 0) {
+		ret = uvm_err_sys(err, -errno, "%s: timerfd_create", name);
+		goto fail;
+	}
 	ret = p9_server_create(P9_DEFAULT_MSIZE, &p9->server, err);
 	if (ret < 0)
 		goto fail;
@@ -431,9 +557,12 @@ int virtio_9p_create(struct virtio_9p **out, const char *name, const char *tag,
 				 P9_QUEUE_SIZE, mem, &p9_ops, p9, err);
 	if (ret < 0)
 		goto fail;
+	virtio_device_add_fd(&p9->vdev, p9->timer_fd, p9_timer_ready, p9);
 	*out = p9;
 	return 0;
 fail:
+	if (p9->timer_fd >= 0)
+		close(p9->timer_fd);
 	p9_server_destroy(p9->server);
 	pthread_mutex_destroy(&p9->lock);
 	pthread_mutex_destroy(&p9->used_lock);
@@ -469,11 +598,9 @@ int virtio_9p_add_export(struct virtio_9p *p9, const struct virtio_9p_export *ex
 	}
 	snprintf(l->name, sizeof(l->name), "%s", exp->name ? exp->name : "");
 	rate_limit_init(&l->limit, exp->iops, exp->bps, rate_limit_now_ns());
-	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_lock(&p9->limits_lock);
 	if (p9->nlimits == VIRTIO_9P_MAX_EXPORTS) {
 		pthread_mutex_unlock(&p9->limits_lock);
-		pthread_mutex_destroy(&l->lock);
 		free(l);
 		p9_server_remove_export(p9->server, exp->name, NULL);
 		return uvm_err(err, -ENOSPC, "at most %d rate-limited shares per device",
