@@ -1,8 +1,13 @@
 /* The uvmrun command line: dispatch of subcommands to the libraries. Each
  * command's logic lives with its library; this file only routes and prints. */
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../boot/uvm-image.h"
 #include "../vmm/vmm.h"
 
 struct command {
@@ -28,8 +33,81 @@ static int cmd_boot(int argc, char **argv)
 	return vmm_run(&cfg);
 }
 
+/* Files installed next to the uvmrun binary (build/ in a checkout). */
+static void sibling_path(const char *rel, char *out, size_t cap)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0) {
+		snprintf(out, cap, "%s", rel);
+		return;
+	}
+	self[n] = '\0';
+	snprintf(out, cap, "%s/%s", dirname(self), rel);
+}
+
+static void mkimage_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: uvmrun mkimage OUTDIR [--kernel-package NAME] [--kernel-root DIR] [--agent PATH]\n"
+		"Write a utility VM image folder: OUTDIR/%s (Debian's kernel) and OUTDIR/%s\n"
+		"(the guest agent as /init, crun, mke2fs and the kernel modules the VM needs).\n"
+		"\n"
+		"  --kernel-package NAME  Debian kernel package (default: what linux-image-amd64\n"
+		"                         depends on); downloaded with apt-get, never installed\n"
+		"  --kernel-root DIR      use an already unpacked kernel package instead\n"
+		"  --agent PATH           the static guest agent (default: guest-agent/uvm-agent\n"
+		"                         next to uvmrun)\n",
+		UVM_IMAGE_KERNEL, UVM_IMAGE_INITRD);
+}
+
+static int cmd_mkimage(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "kernel-package", required_argument, NULL, 'p' },
+		{ "kernel-root", required_argument, NULL, 'r' },
+		{ "agent", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct uvm_image_config cfg = { 0 };
+	struct uvm_error err = { 0 };
+	char agent[PATH_MAX];
+	int opt;
+
+	sibling_path("guest-agent/uvm-agent", agent, sizeof(agent));
+	cfg.agent = agent;
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'p': cfg.kernel_package = optarg; break;
+		case 'r': cfg.kernel_root = optarg; break;
+		case 'a': cfg.agent = optarg; break;
+		case 'h': mkimage_usage(stdout); return 0;
+		default:
+			fprintf(stderr, "uvmrun: mkimage: bad option '%s' (see uvmrun mkimage --help)\n",
+				argv[optind - 1]);
+			return UVM_EXIT_VMM_ERROR;
+		}
+	}
+	if (argc - optind != 1) {
+		mkimage_usage(stderr);
+		return UVM_EXIT_VMM_ERROR;
+	}
+	cfg.outdir = argv[optind];
+	if (uvm_image_build(&cfg, &err) < 0) {
+		fprintf(stderr, "uvmrun: mkimage: %s\n", err.msg);
+		return UVM_EXIT_VMM_ERROR;
+	}
+	printf("%s/%s\n%s/%s\n", cfg.outdir, UVM_IMAGE_KERNEL, cfg.outdir, UVM_IMAGE_INITRD);
+	return 0;
+}
+
 static const struct command commands[] = {
 	{ "boot", "boot a Linux kernel in a VM with its console here", cmd_boot },
+	{ "mkimage", "build a utility VM image (kernel + initrd with the guest agent)", cmd_mkimage },
 };
 
 static void usage(FILE *out)

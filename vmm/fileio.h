@@ -19,4 +19,7 @@ int write_full(int fd, const void *buf, size_t len);
 int pwrite_full(int fd, const void *buf, size_t len, off_t off);
 int pread_full(int fd, void *buf, size_t len, off_t off);
 
+/* snprintf for building paths: -ENAMETOOLONG instead of a cut-off path. */
+int path_fmt(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif
