@@ -15,7 +15,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 LDLIBS   := -lpthread -lz -ljansson -laio
 
 # Debian packages: to build, and what the tests use as equipment.
-BUILD_PKGS := gcc make libc6-dev libfdt-dev zlib1g-dev libjansson-dev libaio-dev
+BUILD_PKGS := gcc make libc6-dev libfdt-dev zlib1g-dev libjansson-dev libaio-dev crun kmod e2fsprogs
 TEST_PKGS  := busybox-static kmod e2fsprogs qemu-utils
 
 LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard boot/*.c) \
