@@ -23,6 +23,7 @@ mount -o ro /dev/vdb /layer
 cat /layer/etc/motd
 if touch /layer/new 2>/dev/null; then exit 10; fi
 if dd if=/dev/zero of=/dev/vdb bs=512 count=1 oflag=direct 2>/dev/null; then exit 11; fi
+echo \"RNG \$(cat /sys/devices/virtual/misc/hw_random/rng_current) \$(head -c 32 /dev/hwrng | wc -c)\"
 mount /dev/vdc /scratch
 echo 'written in the guest' > /scratch/data.txt
 chmod 640 /scratch/data.txt
@@ -31,6 +32,7 @@ umount /scratch
 " --disk "$T/layer.img,ro,serial=layer-1" --disk "$T/scratch.img,serial=scratch"
 expect_status "guest mounts an ext4 layer read-only and a scratch disk read-write" 0
 if output_has '^layer file$'; then pass "the guest reads the layer's files"; else fail "the guest reads the layer's files" "$(vm_log)"; fi
+if output_has '^RNG virtio_rng.0 32$'; then pass "virtio-rng is the guest's hardware RNG"; else fail "virtio-rng is the guest's hardware RNG" "$(vm_log)"; fi
 got=$(debugfs -R "cat /data.txt" "$T/scratch.img" 2>/dev/null)
 if [[ $got == "written in the guest" ]]; then pass "data synced in the guest is in the host file"; else fail "data synced in the guest is in the host file" "got: $got"; fi
 if [[ $(md5sum <"$T/layer.img") == "$layer_sum" ]]; then pass "read-only disk is unchanged on the host"; else fail "read-only disk is unchanged on the host"; fi
