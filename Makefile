@@ -16,7 +16,7 @@ LDLIBS   := -lpthread -lz -ljansson -laio
 
 # Debian packages: to build, and what the tests use as equipment.
 BUILD_PKGS := gcc make libc6-dev libfdt-dev zlib1g-dev libjansson-dev libaio-dev crun kmod e2fsprogs
-TEST_PKGS  := busybox-static kmod e2fsprogs qemu-utils
+TEST_PKGS  := busybox-static kmod e2fsprogs qemu-utils clang libclang-rt-14-dev
 
 LIB_SRCS := $(filter-out vmm/main.c,$(wildcard vmm/*.c)) $(wildcard boot/*.c) \
             $(wildcard devices/*.c) $(filter-out hcs-api/uvmrun.c,$(wildcard hcs-api/*.c))
@@ -30,7 +30,7 @@ TOOLS      := $(BUILD)/tests/mkcpio $(BUILD)/tests/kvm-probe $(BUILD)/tests/boot
 
 PROGRAMS := $(BUILD)/uvmrun $(BUILD)/uvmrun-vmm
 
-.PHONY: all deps test unit e2e bench demo clean
+.PHONY: all deps test unit e2e bench demo fuzz clean
 .SECONDARY:
 all: $(BUILD)/.deps $(PROGRAMS) $(TOOLS) $(UNIT_TESTS)
 
@@ -79,6 +79,47 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libuvm.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# The guest agent: a static program for the utility VM, not part of LIB_SRCS.
+# Its unit tests (test-gcs-*) also link its objects, all but main.c, and run it.
+AGENT_SRCS     := $(wildcard guest-agent/*.c)
+AGENT_SAN_OBJS := $(patsubst %.c,$(BUILD)/san/%.o,$(filter-out guest-agent/main.c,$(AGENT_SRCS)))
+GCS_TESTS      := $(filter $(BUILD)/tests/test-gcs-%,$(UNIT_TESTS))
+all: $(BUILD)/guest-agent/uvm-agent
+$(BUILD)/guest-agent/uvm-agent: $(AGENT_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/vmm/error.o $(BUILD)/obj/vmm/fileio.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -static -o $@ $^ -ljansson
+$(GCS_TESTS): $(BUILD)/tests/%: $(BUILD)/san/tests/unit/%.o $(AGENT_SAN_OBJS) $(BUILD)/libuvm-san.a \
+              | $(BUILD)/guest-agent/uvm-agent
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+# The VMM built with ASan+UBSan: the end-to-end tests run with it.
+all: $(BUILD)/san/uvmrun
+$(BUILD)/san/uvmrun: $(BUILD)/san/hcs-api/uvmrun.o $(BUILD)/libuvm-san.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz targets (libFuzzer, clang): each tests/fuzz/fuzz-NAME.c against the
+# library built with clang's sanitizers. `make fuzz` runs each for
+# FUZZ_SECONDS (default 60) from the seeds in tests/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FZ_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/fz/%.o)
+FZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -g -O1 -fno-omit-frame-pointer
+$(BUILD)/fz/%.o: %.c | $(BUILD)/.deps
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC-FUZZ $<")
+	$(Q)clang $(FZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FZ_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD-FUZZ $@")
+	$(Q)clang $(FZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+fuzz: $(FUZZ_BINS)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # tests/run.sh builds first, so its summary is the last line printed.
 test:

@@ -45,24 +45,26 @@ int vcpu_install_kick_handler(struct uvm_error *err)
 
 static int vcpu_set_msrs(struct vcpu *vcpu, struct uvm_error *err)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry entries[2];
-	} msrs = {
-		.hdr.nmsrs = 2,
-		.entries = {
-			{ .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
-			{ .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WRITEBACK },
-		},
+	const struct kvm_msr_entry entries[] = {
+		{ .index = MSR_IA32_MISC_ENABLE, .data = MISC_ENABLE_FAST_STRING },
+		{ .index = MSR_MTRR_DEF_TYPE, .data = MTRR_ENABLE_WRITEBACK },
 	};
-	int n = ioctl(vcpu->fd, KVM_SET_MSRS, &msrs);
+	const unsigned n = sizeof(entries) / sizeof(entries[0]);
+	struct kvm_msrs *msrs = calloc(1, sizeof(*msrs) + sizeof(entries));
+	int set, ret = 0;
 
-	if (n < 0)
-		return uvm_err_sys(err, -errno, "vCPU %u: KVM_SET_MSRS", vcpu->id);
-	if (n != 2)
-		return uvm_err(err, -EINVAL, "vCPU %u: KVM refused MSR 0x%x", vcpu->id,
-			       msrs.entries[n].index);
-	return 0;
+	if (!msrs)
+		return uvm_err(err, -ENOMEM, "vCPU %u: out of memory", vcpu->id);
+	msrs->nmsrs = n;
+	memcpy(msrs->entries, entries, sizeof(entries));
+	set = ioctl(vcpu->fd, KVM_SET_MSRS, msrs);
+	if (set < 0)
+		ret = uvm_err_sys(err, -errno, "vCPU %u: KVM_SET_MSRS", vcpu->id);
+	else if ((unsigned)set != n)
+		ret = uvm_err(err, -EINVAL, "vCPU %u: KVM refused MSR 0x%x", vcpu->id,
+			      entries[set].index);
+	free(msrs);
+	return ret;
 }
 
 static void lapic_set_lvt_mode(struct kvm_lapic_state *lapic, unsigned reg, uint32_t mode)

@@ -51,6 +51,8 @@ void vmm_boot_usage(FILE *out, const char *prog)
 		"                    reach the Unix socket PATH_P\n"
 		"  --report-memory   at exit, print the VMM's peak RSS and the guest memory\n"
 		"                    it touched to stderr\n"
+		"  --no-seccomp      do not confine the VMM to its system call allow-list\n"
+		"                    (for debugging the VMM; the filter is on by default)\n"
 		"  -h, --help        show this help\n"
 		"\n"
 		"Console: the guest's ttyS0 is this process's stdout; stdin is forwarded\n"
@@ -90,7 +92,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long long max,
 int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err)
 {
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-	       OPT_REPORT_MEMORY, OPT_DISK, OPT_SHARE, OPT_VSOCK };
+	       OPT_REPORT_MEMORY, OPT_DISK, OPT_SHARE, OPT_VSOCK, OPT_NO_SECCOMP };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -102,6 +104,7 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "share", required_argument, NULL, OPT_SHARE },
 		{ "vsock", required_argument, NULL, OPT_VSOCK },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -142,6 +145,9 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 			break;
 		case OPT_REPORT_MEMORY:
 			cfg->report_memory = true;
+			break;
+		case OPT_NO_SECCOMP:
+			cfg->no_seccomp = true;
 			break;
 		case OPT_DISK:
 			if (cfg->ndisks == VMM_MAX_DISKS)

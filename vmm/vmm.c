@@ -17,6 +17,7 @@
 #include "console.h"
 #include "event-loop.h"
 #include "guest-exit.h"
+#include "seccomp.h"
 #include "layout.h"
 #include "serial.h"
 #include "vcpu.h"
@@ -328,6 +329,9 @@ int vmm_run(const struct vmm_config *cfg)
 	ret = vcpu_install_kick_handler(&err);
 	if (ret == 0)
 		ret = vmm_setup(vmm, &stop_signals, &err);
+	/* From here on the VMM only runs the VM: confine it. */
+	if (ret == 0 && !cfg->no_seccomp)
+		ret = vmm_seccomp_install(&err);
 	for (unsigned i = 0; ret == 0 && i < vmm->vcpus_created; i++)
 		ret = vcpu_start(&vmm->vcpus[i], &err);
 	if (ret < 0) {

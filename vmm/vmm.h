@@ -60,6 +60,7 @@ struct vmm_config {
 	uint64_t memory_mib;
 	double timeout_sec;        /* 0: none */
 	bool report_memory;        /* print peak RSS and guest memory at exit */
+	bool no_seccomp;           /* run without the syscall filter (debugging) */
 	int console_in;            /* fd forwarded to the guest's ttyS0 */
 	int console_out;           /* fd the guest's ttyS0 is written to */
 	struct vmm_disk disks[VMM_MAX_DISKS];

@@ -1,0 +1,620 @@
+/* The agent's operations: checks every request (frame type and version, JSON
+ * syntax, each field's type, range and length, unknown fields), calls the part
+ * that acts, and answers with exactly one response carrying the request's id;
+ * also the events. Reading frames off the wire is protocol.c's; acting is
+ * process.c's, container.c's and stats.c's. */
+#include "agent.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int (*op_fn)(struct agent *a, const json_t *req, json_t **result,
+		     struct uvm_error *err);
+
+static json_t *jint(uint64_t v)
+{
+	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+/* ---- shared field groups ---- */
+
+static int get_process_id(const json_t *req, uint32_t *id, struct uvm_error *err)
+{
+	uint64_t v = 0;
+	int ret = jfield_uint(req, "", "process", true, 1, UINT32_MAX, &v, err);
+
+	*id = (uint32_t)v;
+	return ret;
+}
+
+static int find_process(struct agent *a, const json_t *req, struct process **p,
+			struct uvm_error *err)
+{
+	uint32_t id;
+	int ret = get_process_id(req, &id, err);
+
+	if (ret)
+		return ret;
+	*p = process_find(a, id);
+	if (!*p)
+		return uvm_err(err, -ENOENT, "no process %u", id);
+	return 0;
+}
+
+static void process_params_free(struct process_params *pp)
+{
+	strv_free(pp->args);
+	strv_free(pp->env);
+	memset(pp, 0, sizeof(*pp));
+}
+
+static int parse_process(const json_t *req, struct process_params *pp, struct uvm_error *err)
+{
+	static const char *const keys[] = { "args", "env", "cwd", "user", NULL };
+	json_t *obj = NULL;
+	int ret;
+
+	memset(pp, 0, sizeof(*pp));
+	ret = jfield_object(req, "", "process", false, &obj, err);
+	if (ret || !obj)
+		return ret;
+	ret = jfield_keys(obj, "process", keys, err);
+	if (!ret)
+		ret = jfield_strings(obj, "process", "args", false, GCS_ARGS_MAX, GCS_ARG_LEN_MAX,
+				     &pp->args, &pp->n_args, err);
+	if (!ret && pp->args && !pp->n_args)
+		ret = uvm_err(err, -EINVAL, "process.args: must not be empty");
+	if (!ret)
+		ret = jfield_strings(obj, "process", "env", false, GCS_ARGS_MAX, GCS_ARG_LEN_MAX,
+				     &pp->env, &pp->n_env, err);
+	for (size_t i = 0; !ret && i < pp->n_env; i++) {
+		const char *eq = strchr(pp->env[i], '=');
+
+		if (!eq || eq == pp->env[i])
+			ret = uvm_err(err, -EINVAL, "process.env[%zu]: expected NAME=value", i);
+	}
+	if (!ret)
+		ret = jfield_string(obj, "process", "cwd", false, GCS_PATH_MAX, &pp->cwd, err);
+	if (!ret && pp->cwd)
+		ret = request_check_path("process.cwd", pp->cwd, err);
+	if (!ret)
+		ret = jfield_string(obj, "process", "user", false, 255, &pp->user, err);
+	if (!ret && pp->user && !*pp->user)
+		pp->user = NULL;
+	if (ret)
+		process_params_free(pp);
+	return ret;
+}
+
+static int parse_stdio(struct agent *a, const json_t *req, struct stdio_params *sp,
+		       struct uvm_error *err)
+{
+	static const char *const keys[] = { "terminal", "rows", "cols", "stdin_port",
+					    "stdout_port", "stderr_port", NULL };
+	static const char *const port_keys[3] = { "stdin_port", "stdout_port", "stderr_port" };
+	uint32_t *ports[3] = { &sp->stdin_port, &sp->stdout_port, &sp->stderr_port };
+	uint64_t v;
+	json_t *obj = NULL;
+	int ret;
+
+	memset(sp, 0, sizeof(*sp));
+	ret = jfield_object(req, "", "stdio", false, &obj, err);
+	if (ret || !obj)
+		return ret;
+	ret = jfield_keys(obj, "stdio", keys, err);
+	if (!ret)
+		ret = jfield_bool(obj, "stdio", "terminal", &sp->terminal, err);
+	v = 0;
+	if (!ret)
+		ret = jfield_uint(obj, "stdio", "rows", false, 0, GCS_CONSOLE_MAX, &v, err);
+	sp->rows = (unsigned)v;
+	v = 0;
+	if (!ret)
+		ret = jfield_uint(obj, "stdio", "cols", false, 0, GCS_CONSOLE_MAX, &v, err);
+	sp->cols = (unsigned)v;
+	for (int i = 0; i < 3 && !ret; i++) {
+		v = 0;
+		ret = jfield_uint(obj, "stdio", port_keys[i], false, 1, UINT32_MAX, &v, err);
+		*ports[i] = (uint32_t)v;
+		if (!ret && v && v == a->opt.port)
+			ret = uvm_err(err, -EINVAL, "stdio.%s: %u is the control port",
+				      port_keys[i], (unsigned)v);
+		for (int j = 0; j < i && !ret && v; j++) {
+			if (*ports[j] == v)
+				ret = uvm_err(err, -EINVAL, "stdio.%s: port %u is also %s",
+					      port_keys[i], (unsigned)v, port_keys[j]);
+		}
+	}
+	if (!ret && sp->terminal && sp->stderr_port)
+		ret = uvm_err(err, -EINVAL, "stdio.stderr_port: a terminal has no separate stderr");
+	return ret;
+}
+
+static json_t *process_result(const struct process *p)
+{
+	return json_pack("{s:I, s:I}", "process", (json_int_t)p->id, "pid", (json_int_t)p->pid);
+}
+
+/* ---- operations ---- */
+
+static json_t *operation_names(void);
+
+static int op_negotiate(struct agent *a, const json_t *req, json_t **result,
+			struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "min_version", "max_version", NULL };
+	uint64_t min = 0, max = 0, chosen;
+	json_t *ops;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = jfield_uint(req, "", "min_version", true, 1, UINT16_MAX, &min, err);
+	if (!ret)
+		ret = jfield_uint(req, "", "max_version", true, 1, UINT16_MAX, &max, err);
+	if (!ret && min > max)
+		ret = uvm_err(err, -EINVAL, "min_version %llu is above max_version %llu",
+			      (unsigned long long)min, (unsigned long long)max);
+	if (ret)
+		return ret;
+	chosen = max < GCS_VERSION_MAX ? max : GCS_VERSION_MAX;
+	if (chosen < min || chosen < GCS_VERSION_MIN)
+		return uvm_err(err, -EPROTONOSUPPORT,
+			       "the host speaks versions %llu to %llu, the agent %u to %u",
+			       (unsigned long long)min, (unsigned long long)max, GCS_VERSION_MIN,
+			       GCS_VERSION_MAX);
+	a->negotiated = true;
+	a->version = (uint16_t)chosen;
+	ops = operation_names();
+	*result = json_pack("{s:I, s:s, s:o*}", "version", (json_int_t)chosen,
+			    "agent", AGENT_NAME " " AGENT_VERSION, "operations", ops);
+	return 0;
+}
+
+static int op_create_container(struct agent *a, const json_t *req, json_t **result,
+			       struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "id", "spec", "storage", NULL };
+	struct storage_request st;
+	const char *id = NULL;
+	json_t *spec = NULL;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = jfield_string(req, "", "id", true, GCS_ID_MAX, &id, err);
+	if (!ret)
+		ret = container_id_check(id, err);
+	if (!ret)
+		ret = jfield_object(req, "", "spec", true, &spec, err);
+	if (ret)
+		return ret;
+	ret = storage_request_parse(req, &st, err);
+	if (ret)
+		return ret;
+	ret = container_create(a, id, spec, &st, err);
+	storage_request_free(&st);
+	if (!ret)
+		*result = json_pack("{s:s}", "id", id);
+	return ret;
+}
+
+static int find_container(struct agent *a, const json_t *req, const char *key, bool required,
+			  struct container **c, struct uvm_error *err)
+{
+	const char *id = NULL;
+	int ret = jfield_string(req, "", key, required, GCS_ID_MAX, &id, err);
+
+	*c = NULL;
+	if (ret || !id)
+		return ret;
+	*c = container_find(a, id);
+	if (!*c)
+		return uvm_err(err, -ENOENT, "no container \"%s\"", id);
+	return 0;
+}
+
+static int op_start_container(struct agent *a, const json_t *req, json_t **result,
+			      struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "id", "process", "stdio", NULL };
+	struct process_params pp = { 0 };
+	struct stdio_params sp;
+	struct container *c;
+	struct process *p;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = find_container(a, req, "id", true, &c, err);
+	if (!ret)
+		ret = parse_stdio(a, req, &sp, err);
+	if (!ret)
+		ret = parse_process(req, &pp, err);
+	if (!ret)
+		ret = container_start(a, c, &pp, &sp, &p, err);
+	if (!ret)
+		*result = process_result(p);
+	process_params_free(&pp);
+	return ret;
+}
+
+static int op_exec_process(struct agent *a, const json_t *req, json_t **result,
+			   struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "container", "process", "stdio", NULL };
+	struct process_params pp = { 0 };
+	struct stdio_params sp;
+	struct container *c = NULL;
+	struct process *p;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = find_container(a, req, "container", false, &c, err);
+	if (!ret)
+		ret = parse_stdio(a, req, &sp, err);
+	if (!ret && !json_is_object(json_object_get(req, "process")))
+		ret = uvm_err(err, -EINVAL, "process: required, an object");
+	if (!ret)
+		ret = parse_process(req, &pp, err);
+	if (!ret)
+		ret = c ? container_exec(a, c, &pp, &sp, &p, err)
+			: process_spawn_uvm(a, &pp, &sp, &p, err);
+	if (!ret)
+		*result = process_result(p);
+	process_params_free(&pp);
+	return ret;
+}
+
+static int op_signal_process(struct agent *a, const json_t *req, json_t **result,
+			     struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "process", "signal", NULL };
+	struct process *p;
+	uint64_t sig = 0;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = jfield_uint(req, "", "signal", true, 1, GCS_SIGNAL_MAX, &sig, err);
+	if (!ret)
+		ret = find_process(a, req, &p, err);
+	if (!ret)
+		ret = process_signal(p, (int)sig, err);
+	return ret;
+}
+
+static int op_resize_console(struct agent *a, const json_t *req, json_t **result,
+			     struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "process", "rows", "cols", NULL };
+	uint64_t rows = 0, cols = 0;
+	struct process *p;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = jfield_uint(req, "", "rows", true, 0, GCS_CONSOLE_MAX, &rows, err);
+	if (!ret)
+		ret = jfield_uint(req, "", "cols", true, 0, GCS_CONSOLE_MAX, &cols, err);
+	if (!ret)
+		ret = find_process(a, req, &p, err);
+	if (!ret)
+		ret = process_resize(p, (unsigned)rows, (unsigned)cols, err);
+	return ret;
+}
+
+static int op_close_stdin(struct agent *a, const json_t *req, json_t **result,
+			  struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "process", NULL };
+	struct process *p;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = find_process(a, req, &p, err);
+	if (!ret)
+		ret = process_close_stdin(p, err);
+	return ret;
+}
+
+static int op_process_status(struct agent *a, const json_t *req, json_t **result,
+			     struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "process", NULL };
+	struct process *p;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = find_process(a, req, &p, err);
+	if (ret)
+		return ret;
+	*result = json_pack("{s:I, s:I, s:b}", "process", (json_int_t)p->id, "pid",
+			    (json_int_t)p->pid, "running", !p->exited);
+	if (*result && p->exited)
+		json_object_set_new(*result, "exit_status", json_integer(p->exit_status));
+	if (*result && p->container_id[0])
+		json_object_set_new(*result, "container", json_string(p->container_id));
+	return 0;
+}
+
+static int op_release_process(struct agent *a, const json_t *req, json_t **result,
+			      struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "process", NULL };
+	struct process *p;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = find_process(a, req, &p, err);
+	if (!ret)
+		process_release(a, p);
+	return ret;
+}
+
+static json_t *proc_entry_json(const struct proc_entry *e)
+{
+	return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "pid", (json_int_t)e->pid,
+			 "name", e->name, "command", e->command, "start_time_ns",
+			 jint(e->start_time_ns), "user_time_us", jint(e->user_time_us),
+			 "kernel_time_us", jint(e->kernel_time_us), "rss_bytes", jint(e->rss_bytes),
+			 "vsize_bytes", jint(e->vsize_bytes), "shared_bytes", jint(e->shared_bytes));
+}
+
+static int op_list_processes(struct agent *a, const json_t *req, json_t **result,
+			     struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "container", NULL };
+	struct container *c = NULL;
+	pid_t *pids = NULL;
+	size_t n = 0;
+	json_t *list;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = find_container(a, req, "container", false, &c, err);
+	if (ret)
+		return ret;
+	if (c && c->cgroup_dir) {
+		ret = stats_cgroup_pids(c->cgroup_dir, &pids, &n, err);
+		if (ret)
+			return ret;
+	} else if (!c) {
+		pids = calloc(a->n_processes + 1, sizeof(*pids));
+		if (!pids)
+			return uvm_err(err, -ENOMEM, "out of memory");
+		for (struct process *p = a->processes; p; p = p->next) {
+			if (!p->exited && !p->container_id[0])
+				pids[n++] = p->pid;
+		}
+	}
+	list = json_array();
+	for (size_t i = 0; list && i < n && i < 4096; i++) {
+		struct proc_entry e;
+		struct uvm_error perr = { 0 };
+
+		/* A process may end between the listing and the read. */
+		if (stats_read_proc("/proc", pids[i], &e, &perr) == 0)
+			json_array_append_new(list, proc_entry_json(&e));
+	}
+	free(pids);
+	*result = json_pack("{s:o*}", "processes", list);
+	return 0;
+}
+
+static uint64_t timespec_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
+
+static int op_statistics(struct agent *a, const json_t *req, json_t **result,
+			 struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "container", NULL };
+	struct cgroup_stats s;
+	struct container *c;
+	struct timespec now;
+	json_t *mem;
+	int ret = jfield_keys(req, "", keys, err);
+
+	if (!ret)
+		ret = find_container(a, req, "container", true, &c, err);
+	if (ret)
+		return ret;
+	if (!c->cgroup_dir)
+		return uvm_err(err, -EBUSY, "container \"%s\" has not started", c->id);
+	ret = stats_read_cgroup(c->cgroup_dir, &s, err);
+	if (ret)
+		return ret;
+	clock_gettime(CLOCK_REALTIME, &now);
+	mem = json_pack("{s:o, s:o}", "current", jint(s.memory_current), "max",
+			s.memory_max == UINT64_MAX ? json_null() : jint(s.memory_max));
+	if (mem && s.has_memory_peak)
+		json_object_set_new(mem, "peak", jint(s.memory_peak));
+	*result = json_pack("{s:o, s:o, s:o*, s:{s:o, s:o, s:o}, s:{s:o, s:o, s:o, s:o}, s:o}",
+			    "timestamp_ns", jint(timespec_ns(&now)),
+			    "start_time_ns", jint(timespec_ns(&c->started)),
+			    "memory", mem,
+			    "cpu", "usage_usec", jint(s.cpu_usage_usec), "user_usec",
+			    jint(s.cpu_user_usec), "system_usec", jint(s.cpu_system_usec),
+			    "io", "read_bytes", jint(s.io_read_bytes), "write_bytes",
+			    jint(s.io_write_bytes), "read_ios", jint(s.io_read_ios), "write_ios",
+			    jint(s.io_write_ios),
+			    "pids", jint(s.pids_current));
+	return 0;
+}
+
+static int op_delete_container(struct agent *a, const json_t *req, json_t **result,
+			       struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "id", NULL };
+	struct container *c;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = find_container(a, req, "id", true, &c, err);
+	if (!ret)
+		ret = container_delete(a, c, err);
+	return ret;
+}
+
+static int op_shutdown(struct agent *a, const json_t *req, json_t **result,
+		       struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "grace_ms", NULL };
+	uint64_t grace = 10000;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = jfield_uint(req, "", "grace_ms", false, 0, GCS_GRACE_MAX_MS, &grace, err);
+	if (!ret)
+		agent_begin_shutdown(a, (unsigned)grace, false);
+	return ret;
+}
+
+static int op_terminate(struct agent *a, const json_t *req, json_t **result,
+			struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", NULL };
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		agent_begin_shutdown(a, 0, true);
+	return ret;
+}
+
+static const struct op_entry {
+	const char *name;
+	op_fn fn;
+	bool starts_something;     /* refused once shutdown began */
+} ops[] = {
+	{ "negotiate", op_negotiate, false },
+	{ "create_container", op_create_container, true },
+	{ "start_container", op_start_container, true },
+	{ "exec_process", op_exec_process, true },
+	{ "signal_process", op_signal_process, false },
+	{ "resize_console", op_resize_console, false },
+	{ "close_stdin", op_close_stdin, false },
+	{ "process_status", op_process_status, false },
+	{ "release_process", op_release_process, false },
+	{ "list_processes", op_list_processes, false },
+	{ "statistics", op_statistics, false },
+	{ "delete_container", op_delete_container, true },
+	{ "shutdown", op_shutdown, false },
+	{ "terminate", op_terminate, false },
+};
+
+static json_t *operation_names(void)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; names && i < sizeof(ops) / sizeof(ops[0]); i++)
+		json_array_append_new(names, json_string(ops[i].name));
+	return names;
+}
+
+/* ---- frames to requests, results to responses ---- */
+
+void agent_send_error(struct agent *a, uint64_t id, int code, int sys_errno, const char *msg)
+{
+	json_t *body = json_pack("{s:{s:i, s:s, s:i}}", "error", "code", code, "message",
+				 msg, "errno", sys_errno);
+
+	agent_send(a, GCS_MSG_RESPONSE, id, body);
+}
+
+static void send_failure(struct agent *a, uint64_t id, int ret, const struct uvm_error *err)
+{
+	const char *msg = err->msg[0] ? err->msg : strerror(-ret);
+
+	agent_send_error(a, id, gcs_error_from_errno(ret), -ret, msg);
+}
+
+void agent_handle_frame(struct agent *a, const struct gcs_header *h, const uint8_t *body,
+			size_t len)
+{
+	struct uvm_error err = { 0 };
+	const struct op_entry *op = NULL;
+	const char *name = NULL;
+	json_t *req, *result = NULL;
+	json_error_t je;
+	char msg[160];
+	int ret;
+
+	if (h->type != GCS_MSG_REQUEST) {
+		snprintf(msg, sizeof(msg), "expected a request (type %d), got type %u",
+			 GCS_MSG_REQUEST, h->type);
+		agent_send_error(a, h->id, GCS_E_PROTOCOL, EPROTO, msg);
+		return;
+	}
+	if (h->version < GCS_VERSION_MIN || h->version > GCS_VERSION_MAX ||
+	    (a->negotiated && h->version != a->version)) {
+		snprintf(msg, sizeof(msg), "frame version %u: the agent speaks %u to %u%s",
+			 h->version, GCS_VERSION_MIN, GCS_VERSION_MAX,
+			 a->negotiated ? ", as negotiated" : "");
+		agent_send_error(a, h->id, GCS_E_VERSION, EPROTONOSUPPORT, msg);
+		return;
+	}
+	req = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+	if (!req) {
+		snprintf(msg, sizeof(msg), "invalid JSON at line %d, column %d: %.100s", je.line,
+			 je.column, je.text);
+		agent_send_error(a, h->id, GCS_E_PROTOCOL, EPROTO, msg);
+		return;
+	}
+	if (!json_is_object(req)) {
+		agent_send_error(a, h->id, GCS_E_PROTOCOL, EPROTO, "the body must be a JSON object");
+		goto out;
+	}
+	ret = jfield_string(req, "", "op", true, 64, &name, &err);
+	if (ret) {
+		send_failure(a, h->id, ret, &err);
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]) && !op; i++) {
+		if (!strcmp(ops[i].name, name))
+			op = &ops[i];
+	}
+	if (!op) {
+		snprintf(msg, sizeof(msg), "unknown operation \"%.64s\"", name);
+		agent_send_error(a, h->id, GCS_E_UNKNOWN_OP, ENOSYS, msg);
+		goto out;
+	}
+	if (!a->negotiated && op->fn != op_negotiate) {
+		agent_send_error(a, h->id, GCS_E_NOT_NEGOTIATED, ENOTCONN,
+				 "negotiate the protocol version first");
+		goto out;
+	}
+	if (a->phase != AGENT_RUNNING && op->starts_something) {
+		agent_send_error(a, h->id, GCS_E_SHUTTING_DOWN, ESHUTDOWN,
+				 "the agent is shutting down");
+		goto out;
+	}
+	agent_debug("request %llu: %s", (unsigned long long)h->id, name);
+	ret = op->fn(a, req, &result, &err);
+	if (ret) {
+		json_decref(result);
+		agent_debug("request %llu: %s", (unsigned long long)h->id, err.msg);
+		send_failure(a, h->id, ret, &err);
+		goto out;
+	}
+	agent_send(a, GCS_MSG_RESPONSE, h->id,
+		   json_pack("{s:o}", "result", result ? result : json_object()));
+out:
+	json_decref(req);
+}
+
+void agent_event_process_exited(struct agent *a, const struct process *p)
+{
+	json_t *ev = json_pack("{s:s, s:I, s:I, s:i}", "event", "process_exited", "process",
+			       (json_int_t)p->id, "pid", (json_int_t)p->pid, "exit_status",
+			       p->exit_status);
+
+	if (ev && p->container_id[0])
+		json_object_set_new(ev, "container", json_string(p->container_id));
+	agent_send(a, GCS_MSG_EVENT, 0, ev);
+}
