@@ -26,7 +26,8 @@ SAN_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 UNIT_SRCS  := $(wildcard tests/unit/test-*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS      := $(BUILD)/tests/mkcpio $(BUILD)/tests/kvm-probe $(BUILD)/tests/boot-bench \
-              $(BUILD)/tests/blkbench $(BUILD)/tests/vsock-tool $(BUILD)/tests/fsbench
+              $(BUILD)/tests/blkbench $(BUILD)/tests/vsock-tool $(BUILD)/tests/fsbench \
+              $(BUILD)/tests/gcs-e2e
 
 PROGRAMS := $(BUILD)/uvmrun $(BUILD)/uvmrun-vmm
 

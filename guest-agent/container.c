@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -258,6 +259,17 @@ static void launch_cleanup(struct agent *a, struct launch *l, bool failed)
 		process_discard(a, l->p);
 }
 
+
+/* Whether / is the kernel's initramfs (ramfs or tmpfs "rootfs"), which
+ * pivot_root(2) refuses to leave. */
+static bool root_is_initramfs(void)
+{
+	struct statfs st;
+
+	return statfs("/", &st) == 0 &&
+	       ((unsigned long)st.f_type == 0x858458f6UL || (unsigned long)st.f_type == 0x01021994UL);
+}
+
 int container_start(struct agent *a, struct container *c, const struct process_params *pp,
 		    const struct stdio_params *sp, struct process **out, struct uvm_error *err)
 {
@@ -284,10 +296,26 @@ int container_start(struct agent *a, struct container *c, const struct process_p
 		goto out;
 	l.p->is_init = true;
 	{
-		const char *args[] = { "create", "--bundle", c->dir, "--pid-file", l.pid_file,
-				       sp->terminal ? "--console-socket" : c->id,
-				       sp->terminal ? l.console : NULL, sp->terminal ? c->id : NULL,
-				       NULL };
+		/* pivot_root(2) cannot leave the initramfs (rootfs) the UVM runs
+		 * from: there crun moves the container's root over / and chroots
+		 * instead (--no-pivot, as Docker does on a ramdisk). The VM stays
+		 * the isolation boundary; see docs/gcs-protocol.md. */
+		const char *args[10];
+		size_t n = 0;
+
+		args[n++] = "create";
+		if (root_is_initramfs())
+			args[n++] = "--no-pivot";
+		args[n++] = "--bundle";
+		args[n++] = c->dir;
+		args[n++] = "--pid-file";
+		args[n++] = l.pid_file;
+		if (sp->terminal) {
+			args[n++] = "--console-socket";
+			args[n++] = l.console;
+		}
+		args[n++] = c->id;
+		args[n] = NULL;
 
 		c->crun_knows = true;
 		ret = crun_run(a, args, l.child_fds, CRUN_TIMEOUT_MS, err);

@@ -1,0 +1,35 @@
+# Building what the agent tests boot (source after common.sh): the utility VM
+# image from `uvmrun mkimage` with the cached Debian kernel, and a busybox
+# container layer as an ext4 disk image.
+
+# Build (when missing or older than its inputs) the UVM image folder and the
+# busybox layer; set UVM_IMAGE and BUSYBOX_LAYER.
+build_agent_images() {
+	local stage a
+	UVM_IMAGE=$BUILD/e2e/uvm-image-$KVER
+	BUSYBOX_LAYER=$BUILD/e2e/busybox-layer.img
+	mkdir -p "$BUILD/e2e" || return 1
+	if [[ ! -e $UVM_IMAGE/initrd.img || $BUILD/guest-agent/uvm-agent -nt $UVM_IMAGE/initrd.img ||
+	      $BUILD/uvmrun -nt $UVM_IMAGE/initrd.img ]]; then
+		rm -rf "$UVM_IMAGE.tmp"
+		"$BUILD/uvmrun" mkimage "$UVM_IMAGE.tmp" --kernel-root "$KERNEL_ROOT" \
+			--agent "$BUILD/guest-agent/uvm-agent" >/dev/null || return 1
+		rm -rf "$UVM_IMAGE" && mv "$UVM_IMAGE.tmp" "$UVM_IMAGE" || return 1
+	fi
+	if [[ ! -e $BUSYBOX_LAYER || $REPO/tests/lib/agent-image.sh -nt $BUSYBOX_LAYER ]]; then
+		stage=$(mktemp -d "$BUILD/e2e/layer.XXXXXX") || return 1
+		mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,run} &&
+			cp /bin/busybox "$stage/bin/busybox" &&
+			for a in $(/bin/busybox --list); do
+				[[ $a == busybox ]] || ln -s busybox "$stage/bin/$a"
+			done &&
+			echo 'root:x:0:0:root:/root:/bin/sh' >"$stage/etc/passwd" &&
+			echo 'root:x:0:' >"$stage/etc/group" &&
+			rm -f "$BUSYBOX_LAYER.tmp" && truncate -s 32M "$BUSYBOX_LAYER.tmp" &&
+			mke2fs -q -t ext4 -d "$stage" "$BUSYBOX_LAYER.tmp" &&
+			mv "$BUSYBOX_LAYER.tmp" "$BUSYBOX_LAYER"
+		local rc=$?
+		rm -rf "$stage"
+		return $rc
+	fi
+}
