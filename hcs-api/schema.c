@@ -23,14 +23,14 @@
  * ProcessorCount              | A | vCPUs of the utility VM; 0 = default; <= 64
  * ProcessorWeight             | A | relative CPU weight of the utility VM; 0 = default; <= 10000
  * ProcessorMaximum            | A | CPU cap in percent * 100; 0 = none; <= 10000
- * StorageIOPSMaximum          | Y | no disk I/O limits yet
- * StorageBandwidthMaximum     | Y | no disk I/O limits yet
+ * StorageIOPSMaximum          | A | IOPS cap of each disk (layers, scratch, mapped disks); 0 = none
+ * StorageBandwidthMaximum     | A | bytes/second cap of each disk; 0 = none
  * StorageSandboxSize          | A | scratch disk size in bytes; 0 = default; >= 16 MiB
  * MemoryMaximumInMB           | A | RAM of the utility VM; 0 = default; 64 .. 4194304
  * HostName                    | A | <= 64 bytes
  * MappedDirectories           | A | 9p shares: HostPath and ContainerPath absolute; ReadOnly,
  *                             |   | CreateInUtilityVM, LinuxMetadata accepted; BandwidthMaximum and
- *                             |   | IOPSMaximum Y (no I/O limits on shares yet)
+ *                             |   | IOPSMaximum: the export's rate limits
  * MappedPipes                 | W | Windows named pipes
  * SandboxPath                 | W | older Docker's Hyper-V sandbox folder (LayerFolderPath here)
  * HvPartition                 | R | must be true: every container gets its own utility VM
@@ -101,18 +101,14 @@ static const struct hcs_type layer_type = HCS_TYPE(struct hcs_layer, layer_field
 
 /* ---- MappedDir ---- */
 
-#define NO_SHARE_LIMITS "no I/O limits on mapped directories yet; leave it 0"
-
 static const struct hcs_field mapped_dir_fields[] = {
 	HCS_F(struct hcs_mapped_dir, host_path, "HostPath", HCS_STRING, 0,
 	      hcs_check_abs_path_required, NULL),
 	HCS_F(struct hcs_mapped_dir, container_path, "ContainerPath", HCS_STRING, 0,
 	      hcs_check_abs_path_required, NULL),
 	HCS_F(struct hcs_mapped_dir, read_only, "ReadOnly", HCS_BOOL, 0, NULL, NULL),
-	HCS_F(struct hcs_mapped_dir, bandwidth_maximum, "BandwidthMaximum", HCS_U64, 0,
-	      hcs_refuse_not_yet, NO_SHARE_LIMITS),
-	HCS_F(struct hcs_mapped_dir, iops_maximum, "IOPSMaximum", HCS_U64, 0,
-	      hcs_refuse_not_yet, NO_SHARE_LIMITS),
+	HCS_F(struct hcs_mapped_dir, bandwidth_maximum, "BandwidthMaximum", HCS_U64, 0, NULL, NULL),
+	HCS_F(struct hcs_mapped_dir, iops_maximum, "IOPSMaximum", HCS_U64, 0, NULL, NULL),
 	HCS_F(struct hcs_mapped_dir, create_in_utility_vm, "CreateInUtilityVM", HCS_BOOL, 0, NULL, NULL),
 	HCS_F(struct hcs_mapped_dir, linux_metadata, "LinuxMetadata", HCS_BOOL, HCS_OMITEMPTY, NULL, NULL),
 };
@@ -425,10 +421,8 @@ static const struct hcs_field container_config_fields[] = {
 	HCS_F(CC, processor_count, "ProcessorCount", HCS_U32, HCS_OMITEMPTY, check_processor_count, NULL),
 	HCS_F(CC, processor_weight, "ProcessorWeight", HCS_U64, HCS_OMITEMPTY, check_processor_weight, NULL),
 	HCS_F(CC, processor_maximum, "ProcessorMaximum", HCS_I64, HCS_OMITEMPTY, check_processor_maximum, NULL),
-	HCS_F(CC, storage_iops_maximum, "StorageIOPSMaximum", HCS_U64, HCS_OMITEMPTY, hcs_refuse_not_yet,
-	      "no disk I/O limits yet; leave it 0"),
-	HCS_F(CC, storage_bandwidth_maximum, "StorageBandwidthMaximum", HCS_U64, HCS_OMITEMPTY,
-	      hcs_refuse_not_yet, "no disk I/O limits yet; leave it 0"),
+	HCS_F(CC, storage_iops_maximum, "StorageIOPSMaximum", HCS_U64, HCS_OMITEMPTY, NULL, NULL),
+	HCS_F(CC, storage_bandwidth_maximum, "StorageBandwidthMaximum", HCS_U64, HCS_OMITEMPTY, NULL, NULL),
 	HCS_F(CC, storage_sandbox_size, "StorageSandboxSize", HCS_U64, HCS_OMITEMPTY, check_sandbox_size, NULL),
 	HCS_F(CC, memory_maximum_in_mb, "MemoryMaximumInMB", HCS_I64, HCS_OMITEMPTY, check_memory, NULL),
 	HCS_F(CC, host_name, "HostName", HCS_STRING, HCS_OMITEMPTY, check_host_name, NULL),

@@ -9,12 +9,8 @@
 
 #include "../boot/uvm-image.h"
 #include "../vmm/vmm.h"
+#include "cli-hcs.h"
 
-struct command {
-	const char *name;
-	const char *summary;
-	int (*run)(int argc, char **argv);
-};
 
 static int cmd_boot(int argc, char **argv)
 {
@@ -105,7 +101,7 @@ static int cmd_mkimage(int argc, char **argv)
 	return 0;
 }
 
-static const struct command commands[] = {
+static const struct cli_command commands[] = {
 	{ "boot", "boot a Linux kernel in a VM with its console here", cmd_boot },
 	{ "mkimage", "build a utility VM image (kernel + initrd with the guest agent)", cmd_mkimage },
 };
@@ -115,6 +111,9 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: uvmrun COMMAND [options]\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	for (const struct cli_command *c = cli_hcs_commands; c->name; c++)
+		if (c->summary)
+			fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "\nRun 'uvmrun COMMAND --help' for a command's options.\n");
 }
 
@@ -131,6 +130,9 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
+	for (const struct cli_command *c = cli_hcs_commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->run(argc - 1, argv + 1);
 	fprintf(stderr, "uvmrun: unknown command '%s' (see uvmrun --help)\n", argv[1]);
 	return UVM_EXIT_VMM_ERROR;
 }

@@ -379,9 +379,12 @@ static void process_isolation_and_networking_are_refused(void)
 	EXPECT("DNSSearchList", "\"a.com,b.com\"", -EOPNOTSUPP, "DNSSearchList: networking is not supported yet");
 	EXPECT("AllowUnqualifiedDNSQuery", "true", -EOPNOTSUPP, "AllowUnqualifiedDNSQuery: networking");
 	EXPECT("NetworkSharedContainerName", "\"other\"", -EOPNOTSUPP, "NetworkSharedContainerName: networking");
-	EXPECT("StorageIOPSMaximum", "100", -EOPNOTSUPP, "StorageIOPSMaximum: not supported yet");
-	EXPECT("MappedDirectories", "[{\"HostPath\":\"/a\",\"ContainerPath\":\"/b\",\"IOPSMaximum\":5}]",
-	       -EOPNOTSUPP, "MappedDirectories[0].IOPSMaximum: not supported yet");
+	/* I/O limits map onto the VMM's disk and share rate limits. */
+	CHECK_EQ(parse_with("StorageIOPSMaximum", "100", &err), 0);
+	CHECK_EQ(parse_with("StorageBandwidthMaximum", "1048576", &err), 0);
+	CHECK_EQ(parse_with("MappedDirectories",
+			    "[{\"HostPath\":\"/a\",\"ContainerPath\":\"/b\",\"IOPSMaximum\":5,\"BandwidthMaximum\":9}]",
+			    &err), 0);
 }
 
 static void out_of_range_numbers_are_refused(void)

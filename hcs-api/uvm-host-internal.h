@@ -1,0 +1,57 @@
+/* Shared by the host process's files (uvm-host.c: lifecycle and the VM;
+ * uvm-host-ops.c: the control requests). */
+#ifndef UVM_HOST_INTERNAL_H
+#define UVM_HOST_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "gcs-client.h"
+#include "schema.h"
+#include "uvm-plan.h"
+
+enum host_state { HOST_CREATED, HOST_STARTING, HOST_RUNNING, HOST_STOPPED };
+
+#define HOST_MAX_PROCESSES 1024
+#define HOST_AGENT_TIMEOUT_MS 600000   /* boot to agent: nested emulation is slow */
+
+struct host_process {
+	uint32_t handle;          /* the agent's process id; 0: free slot */
+	int pid;
+	bool exited;
+	int exit_status;
+};
+
+struct host {
+	const char *root, *id;
+	char dir[4096];
+	struct hcs_container_config cc;
+	struct uvm_plan plan;
+	struct gcs_client *gcs;
+	pid_t main_tid;
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	enum host_state state;
+	bool start_requested, stop_requested;
+	bool container_created;
+	int exit_status;
+	unsigned handles;             /* open compute-system handles */
+	bool had_handles;
+	struct host_process procs[HOST_MAX_PROCESSES];
+};
+
+/* The response to one request (a new reference); fds (up to 3) in *fds. */
+json_t *host_handle_request(struct host *h, json_t *req, int *fds, size_t *nfds,
+			    bool *is_handle);
+/* Called when a connection that said hello as a handle goes away. */
+void host_handle_closed(struct host *h);
+
+/* Lifecycle (uvm-host.c), called from request handlers. */
+void host_request_start(struct host *h);
+void host_request_stop(struct host *h);
+const char *host_state_name(enum host_state s);
+
+#endif

@@ -1,0 +1,48 @@
+/* What a ContainerConfig means for one utility VM: the VMM configuration
+ * (kernel, initrd, command line, vCPUs, memory, disks with their serials and
+ * rate limits, the 9p exports, the vsock socket) and the storage the agent
+ * mounts for the container (layers top-most first, the scratch disk, mapped
+ * folders and disks), plus the host-side CPU limits. Pure mapping, plus
+ * creating the scratch disk file; no VM is touched here. */
+#ifndef UVM_PLAN_H
+#define UVM_PLAN_H
+
+#include <limits.h>
+
+#include "../vmm/vmm.h"
+#include "gcs-client.h"
+#include "schema.h"
+
+#define PLAN_DEFAULT_SANDBOX_BYTES (20ULL << 30)  /* Docker's default LCOW sandbox size */
+#define PLAN_SCRATCH_FILE "scratch.img"            /* under LayerFolderPath */
+#define PLAN_SHARE_TAG "hcs"                       /* the 9p tag of MappedDirectories */
+
+struct uvm_plan {
+	struct vmm_config vm;
+	char kernel[PATH_MAX];
+	char initrd[PATH_MAX];
+	char cmdline[2048];
+	char vsock[PATH_MAX];
+	char scratch[PATH_MAX];            /* "" when the upper layer is tmpfs */
+	bool scratch_created;              /* by plan_create_scratch, this time */
+	char share_names[VMM_MAX_SHARES][16];
+	struct gcs_layer layers[VMM_MAX_DISKS];
+	struct gcs_mapped_dir dirs[VMM_MAX_SHARES];
+	struct gcs_mapped_disk disks[VMM_MAX_DISKS];
+	struct gcs_storage storage;
+	const char *host_name;             /* NULL: the container's id */
+	uint64_t cpu_weight;               /* cgroup v2 cpu.weight; 0: leave */
+	uint64_t cpu_max_quota_us;         /* cpu.max quota per 100 ms period; 0: leave */
+};
+
+/* The disk serial of a layer: its GUID's hex digits, the first 20. */
+void plan_layer_serial(const char *guid, char out[VMM_SERIAL_MAX + 1]);
+/* Map a validated config; state_dir holds the vsock socket. Pointers in the
+ * plan point into cc, which must outlive it. */
+int plan_build(const struct hcs_container_config *cc, const char *state_dir,
+	       struct uvm_plan *plan, struct uvm_error *err);
+/* Create the scratch disk (sparse, StorageSandboxSize) when missing. */
+int plan_create_scratch(struct uvm_plan *plan, const struct hcs_container_config *cc,
+			struct uvm_error *err);
+
+#endif
