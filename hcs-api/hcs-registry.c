@@ -98,10 +98,15 @@ int hcs_enumerate(const char *root, const char *query_json, char **out_json,
 int hcs_delete(const char *root, const char *id, struct hcs_error *err)
 {
 	char cgroup[64 + HCS_ID_MAX];
+	int status;
 
 	root = root ? root : HCS_DEFAULT_ROOT;
 	if (state_exists(root, id, err))
 		return -1;
+	/* A host that recorded the VM's end is leaving: give it a moment. */
+	for (int i = 0; i < 50 && state_host_alive(root, id) && state_exit_status(root, id, &status) == 0;
+	     i++)
+		usleep(100000);
 	if (state_host_alive(root, id))
 		return hcs_err(err, HCS_E_INVALID_STATE, EBUSY,
 			       "compute system %s is still running; terminate it first", id);

@@ -53,5 +53,7 @@ void host_handle_closed(struct host *h);
 void host_request_start(struct host *h);
 void host_request_stop(struct host *h);
 const char *host_state_name(enum host_state s);
+/* The last "uvmrun: ..." line of the console log (the VMM's own error), or "". */
+void host_last_error(struct host *h, char *buf, size_t size);
 
 #endif

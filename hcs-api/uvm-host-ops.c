@@ -76,10 +76,25 @@ static json_t *op_start(struct host *h)
 	}
 	pthread_mutex_unlock(&h->lock);
 	host_request_start(h);
-	if (gcs_client_accept(h->gcs, HOST_AGENT_TIMEOUT_MS, &err) < 0) {
-		host_request_stop(h);
-		return ERR(HCS_E_UNEXPECTED_EXIT, "the utility VM's agent did not call home: %s "
-			   "(see %s/console.log)", err.msg, h->dir);
+	/* Wait for the agent in slices, so a VM that ends first is noticed. */
+	for (int waited = 0;; waited += 500) {
+		int ret = gcs_client_accept(h->gcs, 500, &err);
+
+		if (ret == 0)
+			break;
+		if (get_state(h) == HOST_STOPPED) {
+			char last[256];
+
+			host_last_error(h, last, sizeof(last));
+			return ERR(HCS_E_UNEXPECTED_EXIT, "the utility VM stopped before its agent "
+				   "called home%s%s (see %s/console.log)", last[0] ? ": " : "", last,
+				   h->dir);
+		}
+		if (ret != -ETIMEDOUT || waited >= HOST_AGENT_TIMEOUT_MS) {
+			host_request_stop(h);
+			return ERR(HCS_E_UNEXPECTED_EXIT, "the utility VM's agent did not call home: "
+				   "%s (see %s/console.log)", err.msg, h->dir);
+		}
 	}
 	pthread_mutex_lock(&h->lock);
 	if (h->state == HOST_STARTING)

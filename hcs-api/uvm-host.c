@@ -66,6 +66,30 @@ void host_request_stop(struct host *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
+void host_last_error(struct host *h, char *buf, size_t size)
+{
+	char path[sizeof(h->dir) + 32], tail[4096];
+	ssize_t n = 0;
+	off_t end;
+	int fd;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", h->dir, STATE_CONSOLE);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0)
+		n = pread(fd, tail, sizeof(tail) - 1, end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1 : 0);
+	close(fd);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	for (char *line = strtok(tail, "\n"); line; line = strtok(NULL, "\n"))
+		if (strncmp(line, "uvmrun: ", 8) == 0)
+			snprintf(buf, size, "%s", line + 8);
+}
+
 void host_handle_closed(struct host *h)
 {
 	bool last;
@@ -257,6 +281,8 @@ static void remove_sockets(struct host *h)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", h->dir, STATE_VSOCK);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s_%u", h->dir, STATE_VSOCK, GCS_PORT);
+	unlink(path);
 }
 
 static void report_ready(int *ready_fd, const char *msg)
@@ -378,10 +404,11 @@ int uvm_host_main(const char *root, const char *id, int ready_fd)
 	while (!h->start_requested && !h->stop_requested)
 		pthread_cond_wait(&h->changed, &h->lock);
 	if (h->stop_requested) {
+		/* The exit file first: whoever sees Stopped can read it. */
+		write_state_file(h, STATE_EXIT, "0\n");
 		h->state = HOST_STOPPED;
 		h->exit_status = 0;
 		pthread_mutex_unlock(&h->lock);
-		write_state_file(h, STATE_EXIT, "0\n");
 	} else {
 		h->state = HOST_STARTING;
 		pthread_mutex_unlock(&h->lock);

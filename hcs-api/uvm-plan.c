@@ -139,6 +139,15 @@ int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 		p->vm.memory_mib = (uint64_t)cc->memory_maximum_in_mb;
 	else
 		p->vm.memory_mib = 512;       /* the agent, crun and a small container */
+	{
+		long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+		uint64_t host_mib = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page >> 20 : 0;
+
+		if (host_mib && p->vm.memory_mib > host_mib)
+			return uvm_err(err, -ERANGE, "MemoryMaximumInMB: %llu MiB is more than this "
+				       "host's %llu MiB of RAM", (unsigned long long)p->vm.memory_mib,
+				       (unsigned long long)host_mib);
+	}
 	n = snprintf(p->vsock, sizeof(p->vsock), "%s/vsock.sock", state_dir);
 	if (n < 0 || (size_t)n >= sizeof(p->vsock))
 		return uvm_err(err, -ENAMETOOLONG, "state folder %s: too long", state_dir);

@@ -10,7 +10,7 @@ build_agent_images() {
 	BUSYBOX_LAYER=$BUILD/e2e/busybox-layer.img
 	mkdir -p "$BUILD/e2e" || return 1
 	if [[ ! -e $UVM_IMAGE/initrd.img || $BUILD/guest-agent/uvm-agent -nt $UVM_IMAGE/initrd.img ||
-	      $BUILD/uvmrun -nt $UVM_IMAGE/initrd.img ]]; then
+	      $REPO/boot/uvm-image.c -nt $UVM_IMAGE/initrd.img ]]; then
 		rm -rf "$UVM_IMAGE.tmp"
 		"$BUILD/uvmrun" mkimage "$UVM_IMAGE.tmp" --kernel-root "$KERNEL_ROOT" \
 			--agent "$BUILD/guest-agent/uvm-agent" >/dev/null || return 1

@@ -10,17 +10,6 @@
 #include "../../hcs-api/schema.h"
 #include "test.h"
 
-#define CHECK_STR_EQ(a, b)                                                     \
-	do {                                                                   \
-		const char *_x = (a), *_y = (b);                               \
-		if (!_x || !_y || strcmp(_x, _y)) {                            \
-			char _m[1200];                                         \
-			snprintf(_m, sizeof(_m), "\"%.500s\" == \"%.500s\"",   \
-				 _x ? _x : "(null)", _y ? _y : "(null)");      \
-			test_report(__FILE__, __LINE__, _m);                   \
-		}                                                              \
-	} while (0)
-
 static char *read_fixture(const char *name, size_t *len)
 {
 	const char *slash = strrchr(__FILE__, '/');

@@ -41,6 +41,17 @@ static inline void test_report(const char *file, int line, const char *what)
 		}                                                              \
 	} while (0)
 
+#define CHECK_STR_EQ(a, b)                                                     \
+	do {                                                                   \
+		const char *_x = (a), *_y = (b);                               \
+		if (!_x || !_y || strcmp(_x, _y)) {                            \
+			char _m[1200];                                         \
+			snprintf(_m, sizeof(_m), "\"%.500s\" == \"%.500s\"",   \
+				 _x ? _x : "(null)", _y ? _y : "(null)");      \
+			test_report(__FILE__, __LINE__, _m);                   \
+		}                                                              \
+	} while (0)
+
 #define CHECK_STR_CONTAINS(haystack, needle)                                   \
 	do {                                                                   \
 		const char *_h = (haystack), *_n = (needle);                   \

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The HCS front door end to end: `uvmrun run` with a ContainerConfig (busybox
+# layer, scratch folder, read-only and read-write mapped directories), the
+# detached lifecycle (create, start, exec, ps, stats, kill, pause, resume,
+# shutdown, wait, delete) driven by separate uvmrun processes, a host killed
+# with SIGKILL, and bad configs that leave nothing behind.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$REPO/tests/lib/agent-image.sh"
+
+build_agent_images || { fail "hcs: the UVM image and the busybox layer (run tests/e2e/setup.sh on the host)"; exit 0; }
+T=$E2E_TMP
+R=$T/state
+mkdir -p "$T/ro" "$T/rw"
+echo "from the host" >"$T/ro/greeting"
+config() { # NAME: a ContainerConfig on stdout
+	cat <<JSON
+{"SystemType": "Container", "Name": "$1", "Owner": "e2e", "HvPartition": true,
+ "ContainerType": "Linux", "HostName": "hcs-e2e", "MemoryMaximumInMB": 512,
+ "StorageIOPSMaximum": 100000,
+ "Layers": [{"ID": "18955d65-d45a-557b-bf1c-49d6dfefc526", "Path": "$BUSYBOX_LAYER"}],
+ "LayerFolderPath": "$T/scratch-$1", "StorageSandboxSize": 268435456,
+ "MappedDirectories": [
+   {"HostPath": "$T/ro", "ContainerPath": "/mnt/ro", "ReadOnly": true},
+   {"HostPath": "$T/rw", "ContainerPath": "/mnt/rw", "ReadOnly": false, "IOPSMaximum": 5000}],
+ "HvRuntime": {"ImagePath": "$UVM_IMAGE"}}
+JSON
+}
+ux() { local cmd=$1; shift; timeout -k 5 "$VM_LIMIT" "$UVMRUN" "$cmd" --root "$R" "$@"; }
+
+# ---- uvmrun run: one command, its output and status, then nothing left.
+config one >"$T/one.json"
+ux run "$T/one.json" sh -c 'echo hello from $(hostname); cat /mnt/ro/greeting;
+	echo written > /mnt/rw/out; touch /mnt/ro/x 2>/dev/null || echo ro-refused; exit 7' \
+	>"$T/run.out" 2>"$T/run.err"
+rc=$?
+if ((rc == 7)) && grep -q '^hello from hcs-e2e$' "$T/run.out" && grep -q '^from the host$' "$T/run.out" &&
+	grep -q '^ro-refused$' "$T/run.out"; then
+	pass "hcs: run gives the command's output, exit status 7, HostName and mapped folders"
+else
+	fail "hcs: run gives the command's output, exit status 7, HostName and mapped folders" \
+		"status $rc, out: $(head -c 300 "$T/run.out"), err: $(tail -c 300 "$T/run.err")"
+fi
+check "hcs: a write to a read-write mapped folder is on the host" grep -qx written "$T/rw/out"
+check "hcs: run removes its compute system at the end" test ! -e "$R/one"
+check "hcs: the scratch disk was created sparse in LayerFolderPath" test -e "$T/scratch-one/scratch.img"
+
+# ---- the detached lifecycle, one uvmrun process per step.
+config two >"$T/two.json"
+check "hcs: create makes a compute system that is not started" \
+	bash -c "'$UVMRUN' create --root '$R' '$T/two.json' >/dev/null && [[ \$('$UVMRUN' state --root '$R' two) == Created ]]"
+check "hcs: start boots the utility VM" ux start two
+check "hcs: the state is Running" bash -c "[[ \$('$UVMRUN' state --root '$R' two) == Running ]]"
+out=$(echo "piped in" | ux exec -i two cat 2>&1)
+check "hcs: exec -i passes stdin through and back" test "$out" = "piped in"
+ux exec two sleep 1000 >/dev/null 2>&1 &
+sleeper=$!
+sleep 5
+ux ps two >"$T/ps.json" 2>&1
+pid=$(grep -B1 -A8 '"ImageName": "sleep 1000"' "$T/ps.json" | sed -n 's/.*"ProcessId": \([0-9]*\).*/\1/p' | head -1)
+check "hcs: ps lists the container's processes (ProcessList)" test -n "$pid"
+ux stats two >"$T/stats.json" 2>&1
+check "hcs: stats gives the container's Statistics" grep -q '"MemoryUsageCommitBytes": [1-9]' "$T/stats.json"
+ux kill two "${pid:-0}" 9
+wait "$sleeper"
+rc=$?
+check "hcs: kill reaches the process; exec reports 137" test "$rc" = 137
+check "hcs: pause freezes the VM" bash -c "'$UVMRUN' pause --root '$R' two && [[ \$('$UVMRUN' state --root '$R' two) == Paused ]]"
+check "hcs: resume thaws it" bash -c "'$UVMRUN' resume --root '$R' two && [[ \$('$UVMRUN' state --root '$R' two) == Running ]]"
+out=$(ux exec two echo still alive 2>&1)
+check "hcs: the container runs after resume" test "$out" = "still alive"
+out=$(ux start two 2>&1)
+rc=$?
+check "hcs: a second start is refused as invalid_state" bash -c "(( $rc != 0 )) && grep -q invalid_state <<<'$out'"
+check "hcs: shutdown and wait: the VM powers off" bash -c "'$UVMRUN' shutdown --root '$R' two && [[ \$(timeout 120 '$UVMRUN' wait --root '$R' two) == 0 ]]"
+check "hcs: delete removes a stopped system" bash -c "'$UVMRUN' delete --root '$R' two && [[ ! -e '$R/two' ]]"
+
+# ---- a host killed with SIGKILL is stopped, and delete cleans up.
+config three >"$T/three.json"
+ux create "$T/three.json" >/dev/null
+ux start three
+kill -9 "$(cat "$R/three/host.pid")"
+sleep 1
+check "hcs: a host killed with SIGKILL reads as Stopped" bash -c "[[ \$('$UVMRUN' state --root '$R' three) == Stopped ]]"
+check "hcs: delete cleans up after it" bash -c "'$UVMRUN' delete --root '$R' three && [[ ! -e '$R/three' ]]"
+check "hcs: nothing of a killed host keeps running" bash -c "! pgrep -f 'uvmrun host --root $R' >/dev/null"
+
+# ---- bad configs: a clear error naming the field, nothing left behind.
+sed 's/"HvPartition": true/"HvPartition": false/' "$T/two.json" >"$T/bad.json"
+out=$(ux create "$T/bad.json" 2>&1)
+check "hcs: a process-isolated config is refused naming HvPartition" grep -q 'HvPartition' <<<"$out"
+sed 's/"Layers": \[/"EndpointList": ["e1bb1e61-d56f-405e-b75d-fd520cefa0cb"], "Layers": [/' "$T/two.json" >"$T/bad2.json"
+out=$(ux create "$T/bad2.json" 2>&1)
+check "hcs: a network endpoint is refused naming EndpointList" grep -q 'EndpointList: networking' <<<"$out"
+out=$(ux create --id ../../etc "$T/two.json" 2>&1)
+check "hcs: an id that would leave the state folder is refused" grep -q 'only letters, digits' <<<"$out"
+check "hcs: the state folder is empty after the failures" bash -c "[[ -z \$(ls -A '$R') ]]"
