@@ -119,6 +119,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FZ_OBJS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD-FUZZ $@")
 	$(Q)clang $(FZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+# The agent's protocol decoder: its frame reader and request parsers.
+AGENT_FZ_OBJS := $(patsubst %.c,$(BUILD)/fz/%.o,guest-agent/protocol.c guest-agent/request-parse.c \
+                 guest-agent/storage-request.c)
+$(BUILD)/fuzz/fuzz-gcs-frames: $(AGENT_FZ_OBJS)
 fuzz: $(FUZZ_BINS)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 

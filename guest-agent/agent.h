@@ -282,6 +282,12 @@ int bundle_write_json(const char *dir, const char *name, const json_t *j,
 
 /* storage-request.c: the request's "storage" object (borrowing its strings). */
 int storage_request_parse(const json_t *req, struct storage_request *st, struct uvm_error *err);
+
+/* request-parse.c: a request's "process" and "stdio" objects (both optional). */
+int request_parse_process(const json_t *req, struct process_params *pp, struct uvm_error *err);
+void request_process_params_free(struct process_params *pp);
+int request_parse_stdio(const json_t *req, uint32_t control_port, struct stdio_params *sp,
+			struct uvm_error *err);
 void storage_request_free(struct storage_request *st);
 /* An absolute path without ".." components; where names it in the error. */
 int request_check_path(const char *where, const char *path, struct uvm_error *err);

@@ -43,95 +43,6 @@ static int find_process(struct agent *a, const json_t *req, struct process **p,
 	return 0;
 }
 
-static void process_params_free(struct process_params *pp)
-{
-	strv_free(pp->args);
-	strv_free(pp->env);
-	memset(pp, 0, sizeof(*pp));
-}
-
-static int parse_process(const json_t *req, struct process_params *pp, struct uvm_error *err)
-{
-	static const char *const keys[] = { "args", "env", "cwd", "user", NULL };
-	json_t *obj = NULL;
-	int ret;
-
-	memset(pp, 0, sizeof(*pp));
-	ret = jfield_object(req, "", "process", false, &obj, err);
-	if (ret || !obj)
-		return ret;
-	ret = jfield_keys(obj, "process", keys, err);
-	if (!ret)
-		ret = jfield_strings(obj, "process", "args", false, GCS_ARGS_MAX, GCS_ARG_LEN_MAX,
-				     &pp->args, &pp->n_args, err);
-	if (!ret && pp->args && !pp->n_args)
-		ret = uvm_err(err, -EINVAL, "process.args: must not be empty");
-	if (!ret)
-		ret = jfield_strings(obj, "process", "env", false, GCS_ARGS_MAX, GCS_ARG_LEN_MAX,
-				     &pp->env, &pp->n_env, err);
-	for (size_t i = 0; !ret && i < pp->n_env; i++) {
-		const char *eq = strchr(pp->env[i], '=');
-
-		if (!eq || eq == pp->env[i])
-			ret = uvm_err(err, -EINVAL, "process.env[%zu]: expected NAME=value", i);
-	}
-	if (!ret)
-		ret = jfield_string(obj, "process", "cwd", false, GCS_PATH_MAX, &pp->cwd, err);
-	if (!ret && pp->cwd)
-		ret = request_check_path("process.cwd", pp->cwd, err);
-	if (!ret)
-		ret = jfield_string(obj, "process", "user", false, 255, &pp->user, err);
-	if (!ret && pp->user && !*pp->user)
-		pp->user = NULL;
-	if (ret)
-		process_params_free(pp);
-	return ret;
-}
-
-static int parse_stdio(struct agent *a, const json_t *req, struct stdio_params *sp,
-		       struct uvm_error *err)
-{
-	static const char *const keys[] = { "terminal", "rows", "cols", "stdin_port",
-					    "stdout_port", "stderr_port", NULL };
-	static const char *const port_keys[3] = { "stdin_port", "stdout_port", "stderr_port" };
-	uint32_t *ports[3] = { &sp->stdin_port, &sp->stdout_port, &sp->stderr_port };
-	uint64_t v;
-	json_t *obj = NULL;
-	int ret;
-
-	memset(sp, 0, sizeof(*sp));
-	ret = jfield_object(req, "", "stdio", false, &obj, err);
-	if (ret || !obj)
-		return ret;
-	ret = jfield_keys(obj, "stdio", keys, err);
-	if (!ret)
-		ret = jfield_bool(obj, "stdio", "terminal", &sp->terminal, err);
-	v = 0;
-	if (!ret)
-		ret = jfield_uint(obj, "stdio", "rows", false, 0, GCS_CONSOLE_MAX, &v, err);
-	sp->rows = (unsigned)v;
-	v = 0;
-	if (!ret)
-		ret = jfield_uint(obj, "stdio", "cols", false, 0, GCS_CONSOLE_MAX, &v, err);
-	sp->cols = (unsigned)v;
-	for (int i = 0; i < 3 && !ret; i++) {
-		v = 0;
-		ret = jfield_uint(obj, "stdio", port_keys[i], false, 1, UINT32_MAX, &v, err);
-		*ports[i] = (uint32_t)v;
-		if (!ret && v && v == a->opt.port)
-			ret = uvm_err(err, -EINVAL, "stdio.%s: %u is the control port",
-				      port_keys[i], (unsigned)v);
-		for (int j = 0; j < i && !ret && v; j++) {
-			if (*ports[j] == v)
-				ret = uvm_err(err, -EINVAL, "stdio.%s: port %u is also %s",
-					      port_keys[i], (unsigned)v, port_keys[j]);
-		}
-	}
-	if (!ret && sp->terminal && sp->stderr_port)
-		ret = uvm_err(err, -EINVAL, "stdio.stderr_port: a terminal has no separate stderr");
-	return ret;
-}
-
 static json_t *process_result(const struct process *p)
 {
 	return json_pack("{s:I, s:I}", "process", (json_int_t)p->id, "pid", (json_int_t)p->pid);
@@ -227,14 +138,14 @@ static int op_start_container(struct agent *a, const json_t *req, json_t **resul
 	if (!ret)
 		ret = find_container(a, req, "id", true, &c, err);
 	if (!ret)
-		ret = parse_stdio(a, req, &sp, err);
+		ret = request_parse_stdio(req, a->opt.port, &sp, err);
 	if (!ret)
-		ret = parse_process(req, &pp, err);
+		ret = request_parse_process(req, &pp, err);
 	if (!ret)
 		ret = container_start(a, c, &pp, &sp, &p, err);
 	if (!ret)
 		*result = process_result(p);
-	process_params_free(&pp);
+	request_process_params_free(&pp);
 	return ret;
 }
 
@@ -251,17 +162,17 @@ static int op_exec_process(struct agent *a, const json_t *req, json_t **result,
 	if (!ret)
 		ret = find_container(a, req, "container", false, &c, err);
 	if (!ret)
-		ret = parse_stdio(a, req, &sp, err);
+		ret = request_parse_stdio(req, a->opt.port, &sp, err);
 	if (!ret && !json_is_object(json_object_get(req, "process")))
 		ret = uvm_err(err, -EINVAL, "process: required, an object");
 	if (!ret)
-		ret = parse_process(req, &pp, err);
+		ret = request_parse_process(req, &pp, err);
 	if (!ret)
 		ret = c ? container_exec(a, c, &pp, &sp, &p, err)
 			: process_spawn_uvm(a, &pp, &sp, &p, err);
 	if (!ret)
 		*result = process_result(p);
-	process_params_free(&pp);
+	request_process_params_free(&pp);
 	return ret;
 }
 

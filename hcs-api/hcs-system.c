@@ -113,6 +113,8 @@ static int simple_call(struct hcs_system *s, json_t *req, struct hcs_error *err)
 	return ret;
 }
 
+static bool host_paused(struct hcs_system *s);
+
 /* ---- create, open ---- */
 
 /* The uvmrun program that runs host processes: $UVMRUN_BINARY, this program
@@ -262,9 +264,10 @@ int hcs_open(const char *root, const char *id, struct hcs_system **out, struct h
 		return hcs_err(err, HCS_E_SYSTEM, ENOMEM, "out of memory");
 	snprintf(s->root, sizeof(s->root), "%s", root);
 	snprintf(s->id, sizeof(s->id), "%s", id);
-	/* A stopped system opens too: its state and exit stay readable. */
+	/* A stopped system opens too: its state and exit stay readable. A
+	 * paused host cannot answer: its hello waits for the first call. */
 	s->fd = state_host_alive(root, id) ? hcs_connect(root, id, &ignored) : -1;
-	if (s->fd >= 0 &&
+	if (s->fd >= 0 && !host_paused(s) &&
 	    hcs_call(s->fd, root, id, json_pack("{s:s, s:b}", "op", "hello", "handle", 1), &result,
 		     NULL, NULL, &ignored) < 0) {
 		close(s->fd);

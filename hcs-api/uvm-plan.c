@@ -76,12 +76,14 @@ static int map_dirs(const struct hcs_container_config *cc, struct uvm_plan *p,
 
 		snprintf(p->share_names[i], sizeof(p->share_names[i]), "md%u", (unsigned)(i % 1000));
 		s->host_path = md->host_path;
-		s->tag = PLAN_SHARE_TAG;
+		/* One virtio-9p device per folder: Linux mounts a virtio 9p channel
+		 * once at a time, so exports sharing a device could not all mount. */
+		s->tag = p->share_names[i];
 		s->name = p->share_names[i];
 		s->read_only = md->read_only;
 		s->iops = md->iops_maximum;
 		s->bps = md->bandwidth_maximum;
-		g->tag = PLAN_SHARE_TAG;
+		g->tag = p->share_names[i];
 		g->aname = p->share_names[i];
 		g->read_only = md->read_only;
 		if (md->create_in_utility_vm)

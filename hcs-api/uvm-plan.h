@@ -15,7 +15,6 @@
 
 #define PLAN_DEFAULT_SANDBOX_BYTES (20ULL << 30)  /* Docker's default LCOW sandbox size */
 #define PLAN_SCRATCH_FILE "scratch.img"            /* under LayerFolderPath */
-#define PLAN_SHARE_TAG "hcs"                       /* the 9p tag of MappedDirectories */
 
 struct uvm_plan {
 	struct vmm_config vm;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build, then run every test: the unit tests (built with ASan+UBSan) on this
-# machine, then the end-to-end tests through the KVM harness (natively with
-# hardware KVM, else in a nested guest). Each test prints "ok - ..." or
-# "not ok - ..."; the last line is the count: "N passed, N failed".
-#   tests/run.sh [--unit | --e2e]
+# machine; the end-to-end tests through the KVM harness (natively with
+# hardware KVM, else in a nested guest) with the ASan+UBSan-built VMM, so
+# LeakSanitizer checks every VM's exit; and, at the same time on the other
+# core, each fuzz target for FUZZ_SECONDS (default 30). Each test prints
+# "ok - ..." or "not ok - ..."; the last line is the count: "N passed, N failed".
+#   tests/run.sh [--unit | --e2e | --fuzz]
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -51,12 +53,32 @@ if [[ $what == all || $what == --unit ]]; then
 	done
 fi
 
+fuzz_log=$BUILD/fuzz-results.log
+fuzz_pid=
+if [[ $what == all || $what == --fuzz ]]; then
+	# The fuzzers run on the core the nested guest leaves free.
+	make -C "$REPO" -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" >"$fuzz_log" 2>&1 &
+	fuzz_pid=$!
+fi
+
 if [[ $what == all || $what == --e2e ]]; then
-	echo "# end-to-end tests"
-	"$REPO/tests/harness/with-kvm" -- "$REPO/tests/e2e/run-all.sh" 2>&1 | record
+	echo "# end-to-end tests (VMM built with ASan+UBSan)"
+	UVMRUN_BIN=${UVMRUN_BIN:-$BUILD/san/uvmrun} \
+		"$REPO/tests/harness/with-kvm" -- "$REPO/tests/e2e/run-all.sh" 2>&1 | record
 	rc=${PIPESTATUS[0]}
 	if ((rc != 0)) && ! grep -q '^not ok' "$results"; then
 		echo "not ok - end-to-end run: harness exited with status $rc" | record
+	fi
+fi
+
+if [[ -n $fuzz_pid ]]; then
+	echo "# fuzz targets (${FUZZ_SECONDS:-30} s each)"
+	wait "$fuzz_pid"
+	rc=$?
+	grep -E '^(ok|not ok|#)' "$fuzz_log" | record
+	if ((rc != 0)) && ! grep -q '^not ok' "$fuzz_log"; then
+		tail -20 "$fuzz_log"
+		echo "not ok - fuzz: make fuzz exited with status $rc" | record
 	fi
 fi
 

@@ -162,9 +162,9 @@ static void config_maps_onto_the_vm_and_storage(void)
 		CHECK_EQ(p.vm.disks[i].iops, 200);
 		CHECK_EQ(p.vm.disks[i].bps, 1048576);
 	}
-	/* Mapped folders: one 9p device, one export each. */
+	/* Mapped folders: a 9p device each (a guest mounts a channel once). */
 	CHECK_EQ(p.vm.nshares, 2);
-	CHECK_STR_EQ(p.vm.shares[0].tag, "hcs");
+	CHECK_STR_EQ(p.vm.shares[0].tag, "md0");
 	CHECK_STR_EQ(p.vm.shares[1].name, "md1");
 	CHECK(p.vm.shares[0].read_only);
 	CHECK_EQ(p.vm.shares[0].iops, 10);
