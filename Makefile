@@ -3,7 +3,7 @@
 #   make test     run every test: unit tests under ASan+UBSan, then the end-to-end
 #                 tests through the KVM harness; ends with "N passed, N failed"
 #   make bench    print benchmark figures
-#   make demo     boot Debian's kernel with a hello initrd
+#   make demo     run a container in its own utility VM (examples/demo.sh)
 #   make clean
 
 CC       ?= gcc

@@ -328,13 +328,9 @@ static void finish(struct agent *a)
 		if (!p->exited)
 			kill(p->pid, SIGKILL);
 	}
-	flush_control_blocking(a, FINAL_FLUSH_MS);
-	if (a->opt.pid1) {
-		kill(-1, SIGKILL);
-		init_power_off();
-	}
-	/* Test mode: collect our children before leaving. */
-	deadline = now_ms() + 2000;
+	/* Collect them, so the host hears how each ended (briefly: the
+	 * kernel delivers SIGKILL at once), then say so and leave. */
+	deadline = now_ms() + 1000;
 	for (;;) {
 		bool left = false;
 
@@ -344,6 +340,11 @@ static void finish(struct agent *a)
 		if (!left || now_ms() >= deadline)
 			break;
 		poll(NULL, 0, 10);
+	}
+	flush_control_blocking(a, FINAL_FLUSH_MS);
+	if (a->opt.pid1) {
+		kill(-1, SIGKILL);
+		init_power_off();
 	}
 	a->quit = true;
 }

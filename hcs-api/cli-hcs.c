@@ -160,8 +160,14 @@ static int run_process(struct hcs_system *s, const struct cli_opts *o, int argc,
 		return -1;
 	}
 	ret = cli_attach(p, o->tty, code, &err);
-	if (ret < 0)
+	if (ret < 0 && (err.kind == HCS_E_ALREADY_STOPPED || err.kind == HCS_E_UNEXPECTED_EXIT)) {
+		/* The VM stopped under the process: it was killed with it. */
+		fprintf(stderr, "uvmrun: process %d: its compute system stopped\n", hcs_process_pid(p));
+		*code = 128 + SIGKILL;
+		ret = 0;
+	} else if (ret < 0) {
 		fail("process", &err);
+	}
 	hcs_process_close(p);
 	return ret;
 }

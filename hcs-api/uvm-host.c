@@ -269,8 +269,9 @@ static void write_state_file(struct host *h, const char *name, const char *text)
 
 	snprintf(path, sizeof(path), "%s/%s", h->dir, name);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* renameat: the seccomp allow-list has it, not rename. */
 	if (write_text(tmp, text, true) == 0)
-		rename(tmp, path);
+		renameat(AT_FDCWD, tmp, AT_FDCWD, path);
 }
 
 static void remove_sockets(struct host *h)

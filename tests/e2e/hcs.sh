@@ -50,13 +50,20 @@ check "hcs: create makes a compute system that is not started" \
 	bash -c "'$UVMRUN' create --root '$R' '$T/two.json' >/dev/null && [[ \$('$UVMRUN' state --root '$R' two) == Created ]]"
 check "hcs: start boots the utility VM" ux start two
 check "hcs: the state is Running" bash -c "[[ \$('$UVMRUN' state --root '$R' two) == Running ]]"
+# The first process is the container's init (the container lives as long as it).
+ux exec two sh -c 'echo init up; exec sleep 100000' >"$T/init.out" 2>&1 &
+init=$!
+for _ in $(seq 120); do grep -q 'init up' "$T/init.out" && break; sleep 1; done
+check "hcs: the first process starts the container (its init)" grep -q 'init up' "$T/init.out"
 out=$(echo "piped in" | ux exec -i two cat 2>&1)
 check "hcs: exec -i passes stdin through and back" test "$out" = "piped in"
 ux exec two sleep 1000 >/dev/null 2>&1 &
 sleeper=$!
 sleep 5
 ux ps two >"$T/ps.json" 2>&1
-pid=$(grep -B1 -A8 '"ImageName": "sleep 1000"' "$T/ps.json" | sed -n 's/.*"ProcessId": \([0-9]*\).*/\1/p' | head -1)
+# ProcessList items: find the ProcessId of the one whose ImageName is "sleep 1000".
+pid=$(tr -d ' \n' <"$T/ps.json" | sed 's/},{/}\n{/g' | grep '"ImageName":"sleep1000"' |
+	sed -n 's/.*"ProcessId":\([0-9]*\).*/\1/p' | head -1)
 check "hcs: ps lists the container's processes (ProcessList)" test -n "$pid"
 ux stats two >"$T/stats.json" 2>&1
 check "hcs: stats gives the container's Statistics" grep -q '"MemoryUsageCommitBytes": [1-9]' "$T/stats.json"
@@ -72,6 +79,10 @@ out=$(ux start two 2>&1)
 rc=$?
 check "hcs: a second start is refused as invalid_state" bash -c "(( $rc != 0 )) && grep -q invalid_state <<<'$out'"
 check "hcs: shutdown and wait: the VM powers off" bash -c "'$UVMRUN' shutdown --root '$R' two && [[ \$(timeout 120 '$UVMRUN' wait --root '$R' two) == 0 ]]"
+wait "$init"
+rc=$?
+check "hcs: shutdown ends the container's init (SIGTERM, then SIGKILL after the grace time)" \
+	bash -c "(( $rc == 143 || $rc == 137 ))"
 check "hcs: delete removes a stopped system" bash -c "'$UVMRUN' delete --root '$R' two && [[ ! -e '$R/two' ]]"
 
 # ---- a host killed with SIGKILL is stopped, and delete cleans up.
@@ -82,7 +93,7 @@ kill -9 "$(cat "$R/three/host.pid")"
 sleep 1
 check "hcs: a host killed with SIGKILL reads as Stopped" bash -c "[[ \$('$UVMRUN' state --root '$R' three) == Stopped ]]"
 check "hcs: delete cleans up after it" bash -c "'$UVMRUN' delete --root '$R' three && [[ ! -e '$R/three' ]]"
-check "hcs: nothing of a killed host keeps running" bash -c "! pgrep -f 'uvmrun host --root $R' >/dev/null"
+check "hcs: nothing of a killed host keeps running" bash -c "! pgrep -f '^$UVMRUN host --root $R' >/dev/null"
 
 # ---- bad configs: a clear error naming the field, nothing left behind.
 sed 's/"HvPartition": true/"HvPartition": false/' "$T/two.json" >"$T/bad.json"
