@@ -15,12 +15,12 @@ fetch_kernel >/dev/null
 build_agent_images
 
 mkdir -p "$BUILD/demo"
-sed -e "s|@BUILD@|$BUILD|g" -e "s|@REPO@|$REPO|g" -e "s|@KVER@|$KVER|g" -e "s|@WORK@|/tmp/uvmrun-demo|g" \
+sed -e "s|@BUILD@|$BUILD|g" -e "s|@REPO@|$REPO|g" -e "s|@KVER@|$KVER|g" \
 	"$REPO/examples/hello.json" >"$BUILD/demo/hello.json"
 # The scratch disk and the state folder go where the VMM can write, also
 # inside the nested guest (which sees this tree read-only, /tmp fresh).
 work=/tmp/uvmrun-demo
-rm -rf "$work"
+rm -rf "$work" /tmp/uvmrun-demo-scratch
 script='echo "Hello from container $(hostname) in a uvmrun utility VM";
 echo "kernel $(uname -r), $(nproc) CPUs, pid 1 is $(cat /proc/1/comm)";
 echo "a mapped folder: $(ls /examples | tr "\n" " ")"; exit 3'
