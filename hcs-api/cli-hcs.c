@@ -15,6 +15,7 @@
 #include "../vmm/fileio.h"
 #include "../vmm/vmm.h"
 #include "cli-io.h"
+#include "layer-build.h"
 #include "hcs.h"
 #include "uvm-host.h"
 #include "uvm-state.h"
@@ -24,7 +25,8 @@
 struct cli_opts {
 	const char *root;
 	const char *id;
-	bool tty, interactive, uvm, keep;
+	bool tty, interactive, uvm, keep, json;
+	int pid;
 	const char *query;
 	const char *workdir;
 	int first_arg;                /* index of the first positional argument */
@@ -49,6 +51,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *usa
 		{ "keep", no_argument, NULL, 'k' },
 		{ "query", required_argument, NULL, 'q' },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -68,6 +72,8 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *usa
 		case 'k': o->keep = true; break;
 		case 'q': o->query = optarg; break;
 		case 'w': o->workdir = optarg; break;
+		case 'j': o->json = true; break;
+		case 'p': o->pid = atoi(optarg); break;
 		case 'h': printf("Usage: uvmrun %s %s\n", argv[0], usage); return 1;
 		default:
 			fprintf(stderr, "uvmrun: %s: bad option '%s'\nUsage: uvmrun %s %s\n", argv[0],
@@ -272,7 +278,7 @@ static int cmd_simple(int argc, char **argv)
 	char *json = NULL, state[32];
 	int ret;
 
-	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] ID")))
+	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--json] ID")))
 		return ret > 0 ? 0 : CLI_FAIL;
 	if (o.first_arg != argc - 1) {
 		fprintf(stderr, "uvmrun: %s: give one compute system id\n", cmd);
@@ -305,7 +311,9 @@ static int cmd_simple(int argc, char **argv)
 		ret = hcs_statistics(s, &json, &err);
 	else if (strcmp(cmd, "inspect") == 0)
 		ret = hcs_properties(s, &json, &err);
-	if (ret == 0 && json) {
+	if (ret == 0 && json && o.json) {
+		printf("%s\n", json);
+	} else if (ret == 0 && json) {
 		json_t *v = json_loads(json, JSON_DECODE_ANY, NULL);
 		char *pretty = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
 
@@ -348,17 +356,18 @@ static int cmd_kill(int argc, char **argv)
 	struct hcs_error err = { 0 };
 	int sig = SIGTERM, ret;
 
-	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] ID PID [SIGNAL]")))
+	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--pid PID] ID [SIGNAL]   "
+			      "(default: SIGTERM to the container's init)")))
 		return ret > 0 ? 0 : CLI_FAIL;
-	if (argc - o.first_arg < 2 || argc - o.first_arg > 3) {
-		fprintf(stderr, "uvmrun: kill: give an id, a pid and maybe a signal number\n");
+	if (argc - o.first_arg < 1 || argc - o.first_arg > 2) {
+		fprintf(stderr, "uvmrun: kill: give an id and maybe a signal number\n");
 		return CLI_FAIL;
 	}
-	if (argc - o.first_arg == 3)
-		sig = atoi(argv[o.first_arg + 2]);
+	if (argc - o.first_arg == 2)
+		sig = atoi(argv[o.first_arg + 1]);
 	if (hcs_open(o.root, argv[o.first_arg], &s, &err) < 0)
 		return fail("kill", &err);
-	ret = hcs_open_process(s, atoi(argv[o.first_arg + 1]), &p, &err);
+	ret = hcs_open_process(s, o.pid, &p, &err);
 	if (ret == 0) {
 		ret = hcs_process_signal(p, sig, &err);
 		hcs_process_close(p);
@@ -376,10 +385,15 @@ static int cmd_list(int argc, char **argv)
 	size_t i;
 	int ret;
 
-	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--query ComputeSystemQuery-JSON]")))
+	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--json] [--query ComputeSystemQuery-JSON]")))
 		return ret > 0 ? 0 : CLI_FAIL;
 	if (hcs_enumerate(o.root, o.query, &json, &err) < 0)
 		return fail("list", &err);
+	if (o.json) {
+		printf("%s\n", json);
+		free(json);
+		return 0;
+	}
 	list = json_loads(json, 0, NULL);
 	free(json);
 	printf("%-24s %-10s %-24s %s\n", "ID", "STATE", "NAME", "OWNER");
@@ -391,6 +405,28 @@ static int cmd_list(int argc, char **argv)
 		       json_string_value(json_object_get(item, "Name")), owner ? owner : "");
 	}
 	json_decref(list);
+	return 0;
+}
+
+static int cmd_mklayer(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct uvm_error err = { 0 };
+	uint64_t size = 0;
+	int ret;
+
+	if ((ret = parse_opts(argc, argv, &o, "SRC OUT   SRC: a folder, a .tar or a .tar.gz; "
+			      "OUT: a raw image, or a fixed VHD when it ends in .vhd")))
+		return ret > 0 ? 0 : CLI_FAIL;
+	if (o.first_arg != argc - 2) {
+		fprintf(stderr, "uvmrun: mklayer: give a source and an output file\n");
+		return CLI_FAIL;
+	}
+	if (layer_build(argv[o.first_arg], argv[o.first_arg + 1], &size, &err) < 0) {
+		fprintf(stderr, "uvmrun: %s\n", err.msg);
+		return CLI_FAIL;
+	}
+	printf("%s: ext4, %llu MiB\n", argv[o.first_arg + 1], (unsigned long long)(size >> 20));
 	return 0;
 }
 
@@ -428,6 +464,7 @@ const struct cli_command cli_hcs_commands[] = {
 	{ "inspect", "a compute system's ContainerProperties JSON", cmd_simple },
 	{ "pause", "freeze a compute system's VM", cmd_simple },
 	{ "resume", "thaw a paused VM", cmd_simple },
+	{ "mklayer", "make a layer disk (ext4, raw or VHD) from a folder, tar or tar.gz", cmd_mklayer },
 	{ "host", NULL, cmd_host },
 	{ NULL, NULL, NULL },
 };

@@ -82,7 +82,7 @@ int hcs_open_process(struct hcs_system *s, int pid, struct hcs_process **out,
 		return -1;
 	}
 	p->handle = (uint32_t)json_integer_value(json_object_get(r, "handle"));
-	p->pid = pid;
+	p->pid = (int)json_integer_value(json_object_get(r, "pid"));
 	json_decref(r);
 	*out = p;
 	return 0;

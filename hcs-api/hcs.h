@@ -109,6 +109,7 @@ void hcs_close(struct hcs_system *s);
  * in that container, or in the UVM with CreateInUtilityVm. */
 int hcs_create_process(struct hcs_system *s, const char *config_json, struct hcs_process **out,
 		       struct hcs_error *err);
+/* pid 0: the container's init (its first process). */
 int hcs_open_process(struct hcs_system *s, int pid, struct hcs_process **out,
 		     struct hcs_error *err);
 

@@ -37,6 +37,7 @@ struct host {
 	enum host_state state;
 	bool start_requested, stop_requested;
 	bool container_created;
+	uint32_t init_handle;         /* the container's first process */
 	int exit_status;
 	unsigned handles;             /* open compute-system handles */
 	bool had_handles;

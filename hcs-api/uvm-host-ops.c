@@ -236,6 +236,11 @@ static json_t *op_create_process(struct host *h, json_t *req, int *fds, size_t *
 	hcs_process_config_free(&pc);
 	if (ret < 0)
 		return from_uvm(&err);
+	if (first) {
+		pthread_mutex_lock(&h->lock);
+		h->init_handle = p.id;
+		pthread_mutex_unlock(&h->lock);
+	}
 	if (!remember_process(h, p.id, p.pid)) {
 		struct uvm_error ignored;
 
@@ -267,8 +272,9 @@ static json_t *op_open_process(struct host *h, json_t *req)
 
 	pthread_mutex_lock(&h->lock);
 	for (size_t i = 0; i < HOST_MAX_PROCESSES && !handle; i++)
-		if (h->procs[i].handle && h->procs[i].pid == pid)
-			handle = h->procs[i].handle;
+		if (h->procs[i].handle && (pid ? h->procs[i].pid == pid
+					       : h->procs[i].handle == h->init_handle))
+			handle = h->procs[i].handle, pid = h->procs[i].pid;
 	pthread_mutex_unlock(&h->lock);
 	if (!handle)
 		return ERR(HCS_E_NOT_EXIST, "no process %d in compute system %s", pid, h->id);

@@ -67,7 +67,7 @@ pid=$(tr -d ' \n' <"$T/ps.json" | sed 's/},{/}\n{/g' | grep '"ImageName":"sleep1
 check "hcs: ps lists the container's processes (ProcessList)" test -n "$pid"
 ux stats two >"$T/stats.json" 2>&1
 check "hcs: stats gives the container's Statistics" grep -q '"MemoryUsageCommitBytes": [1-9]' "$T/stats.json"
-ux kill two "${pid:-0}" 9
+ux kill --pid "${pid:-0}" two 9
 wait "$sleeper"
 rc=$?
 check "hcs: kill reaches the process; exec reports 137" test "$rc" = 137
@@ -78,6 +78,14 @@ check "hcs: the container runs after resume" test "$out" = "still alive"
 out=$(ux start two 2>&1)
 rc=$?
 check "hcs: a second start is refused as invalid_state" bash -c "(( $rc != 0 )) && grep -q invalid_state <<<'$out'"
+# A second container at the same time sees neither the first one's files nor its processes.
+ux exec two sh -c 'echo secret > /tmp/only-in-two' >/dev/null 2>&1
+config four >"$T/four.json"
+ux create "$T/four.json" >/dev/null && ux start four
+out=$(ux exec four sh -c 'test ! -e /tmp/only-in-two && ! pgrep -f "sleep 100000" >/dev/null && echo isolated' 2>&1)
+check "hcs: two containers at once do not see each other's files or processes" test "$out" = isolated
+ux terminate four
+check "hcs: terminate stops the second one; it deletes" bash -c "timeout 60 '$UVMRUN' wait --root '$R' four >/dev/null && '$UVMRUN' delete --root '$R' four"
 check "hcs: shutdown and wait: the VM powers off" bash -c "'$UVMRUN' shutdown --root '$R' two && [[ \$(timeout 120 '$UVMRUN' wait --root '$R' two) == 0 ]]"
 wait "$init"
 rc=$?

@@ -179,7 +179,7 @@ static void test_streams(struct run *r)
 	check_output(r, "the spec's hostname is applied", host, NULL, "uvm-e2e\n", 0);
 	/* The init shell exec'd sleep: pid 1 of the container's namespace. */
 	check_output(r, "the container has its own pid namespace (its init is pid 1)", pid1, NULL,
-		     "sleep 100000 \n", 0);
+		     "sleep 100000 ", 0);
 	check_output(r, "the root is writable through the scratch overlay", write_scratch, NULL,
 		     "kept\n", 0);
 
