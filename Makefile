@@ -27,7 +27,7 @@ UNIT_SRCS  := $(wildcard tests/unit/test-*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOLS      := $(BUILD)/tests/mkcpio $(BUILD)/tests/kvm-probe $(BUILD)/tests/boot-bench \
               $(BUILD)/tests/blkbench $(BUILD)/tests/vsock-tool $(BUILD)/tests/fsbench \
-              $(BUILD)/tests/gcs-e2e
+              $(BUILD)/tests/gcs-e2e $(BUILD)/tests/virtio-chaos
 
 PROGRAMS := $(BUILD)/uvmrun $(BUILD)/uvmrun-vmm
 
@@ -72,7 +72,7 @@ $(BUILD)/tests/test-%: $(BUILD)/san/tests/unit/test-%.o $(BUILD)/libuvm-san.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS_COMMON) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 # Static: these also run inside the test guest, which has no C library.
-$(BUILD)/tests/blkbench $(BUILD)/tests/vsock-tool $(BUILD)/tests/fsbench: $(BUILD)/tests/%: tests/tools/%.c | $(BUILD)/.deps
+$(BUILD)/tests/blkbench $(BUILD)/tests/vsock-tool $(BUILD)/tests/fsbench $(BUILD)/tests/virtio-chaos: $(BUILD)/tests/%: tests/tools/%.c | $(BUILD)/.deps
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -static -o $@ $<

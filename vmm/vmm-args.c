@@ -52,6 +52,8 @@ void vmm_boot_usage(FILE *out, const char *prog)
 		"  --report-memory   at exit, print the VMM's peak RSS and the guest memory\n"
 		"                    it touched to stderr\n"
 		"  --no-seccomp      do not confine the VMM to its system call allow-list\n"
+		"  --jail-user UID[:GID]  run the VMM as this user, in its own mount namespace\n"
+		"                    where only the VM's files are visible (needs root)\n"
 		"                    (for debugging the VMM; the filter is on by default)\n"
 		"  -h, --help        show this help\n"
 		"\n"
@@ -92,7 +94,7 @@ static int parse_uint(const char *opt, const char *s, unsigned long long max,
 int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err)
 {
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-	       OPT_REPORT_MEMORY, OPT_DISK, OPT_SHARE, OPT_VSOCK, OPT_NO_SECCOMP };
+	       OPT_REPORT_MEMORY, OPT_DISK, OPT_SHARE, OPT_VSOCK, OPT_NO_SECCOMP, OPT_JAIL_USER };
 	static const struct option options[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
@@ -105,6 +107,7 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		{ "share", required_argument, NULL, OPT_SHARE },
 		{ "vsock", required_argument, NULL, OPT_VSOCK },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "jail-user", required_argument, NULL, OPT_JAIL_USER },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -149,6 +152,23 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
+		case OPT_JAIL_USER: {
+			unsigned long uid, gid;
+
+			errno = 0;
+			uid = strtoul(optarg, &end, 10);
+			gid = uid;
+			if (!errno && *end == ':' && end[1])
+				gid = strtoul(end + 1, &end, 10);
+			if (errno || *end || end == optarg || uid == 0 || uid > 0xfffffffeUL ||
+			    gid == 0 || gid > 0xfffffffeUL)
+				return uvm_err(err, -EINVAL, "--jail-user: '%s' is not UID[:GID] "
+					       "(numbers, not 0)", optarg);
+			cfg->jail.enabled = true;
+			cfg->jail.uid = (unsigned)uid;
+			cfg->jail.gid = (unsigned)gid;
+			break;
+		}
 		case OPT_DISK:
 			if (cfg->ndisks == VMM_MAX_DISKS)
 				return uvm_err(err, -E2BIG, "--disk: at most %d disks", VMM_MAX_DISKS);

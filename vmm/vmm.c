@@ -17,6 +17,7 @@
 #include "console.h"
 #include "event-loop.h"
 #include "guest-exit.h"
+#include "jail.h"
 #include "seccomp.h"
 #include "layout.h"
 #include "serial.h"
@@ -326,7 +327,10 @@ int vmm_run(const struct vmm_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &blocked, &old_mask);
 	signal(SIGPIPE, SIG_IGN);
 
-	ret = vcpu_install_kick_handler(&err);
+	/* The jail first, while this is the only thread. */
+	ret = vmm_jail_enter(cfg, &err);
+	if (ret == 0)
+		ret = vcpu_install_kick_handler(&err);
 	if (ret == 0)
 		ret = vmm_setup(vmm, &stop_signals, &err);
 	/* From here on the VMM only runs the VM: confine it. */

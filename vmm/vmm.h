@@ -52,6 +52,12 @@ struct vmm_vsock {
 };
 #define VMM_DEFAULT_GUEST_CID 3
 
+/* --jail-user UID[:GID] */
+struct vmm_jail {
+	bool enabled;
+	unsigned uid, gid;
+};
+
 struct vmm_config {
 	const char *kernel;
 	const char *initrd;        /* NULL: none */
@@ -68,6 +74,7 @@ struct vmm_config {
 	struct vmm_share shares[VMM_MAX_SHARES];
 	unsigned nshares;
 	struct vmm_vsock vsock;
+	struct vmm_jail jail;
 };
 
 /* Parse one --disk, --share or --vsock value (strings point into `spec`). */

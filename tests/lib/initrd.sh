@@ -14,13 +14,15 @@ build_test_initrd() {
 	# writes the same archive.)
 	if [[ -e $out && ! $REPO/tests/e2e/guest/init -nt $out &&
 	      ! $REPO/tests/lib/initrd.sh -nt $out && ! $BUILD/tests/blkbench -nt $out &&
-	      ! $BUILD/tests/vsock-tool -nt $out && ! $BUILD/tests/fsbench -nt $out ]]; then
+	      ! $BUILD/tests/vsock-tool -nt $out && ! $BUILD/tests/fsbench -nt $out &&
+	      ! $BUILD/tests/virtio-chaos -nt $out ]]; then
 		return 0
 	fi
 	mkdir -p "$BUILD/e2e"
 	stage=$(mktemp -d "$BUILD/e2e/stage.XXXXXX") || return 1
 	stage_busybox_root "$stage" "$REPO/tests/e2e/guest/init" "${TEST_GUEST_MODULES[@]}" &&
-		cp "$BUILD/tests/blkbench" "$BUILD/tests/vsock-tool" "$BUILD/tests/fsbench" "$stage/bin/" &&
+		cp "$BUILD/tests/blkbench" "$BUILD/tests/vsock-tool" "$BUILD/tests/fsbench" \
+			"$BUILD/tests/virtio-chaos" "$stage/bin/" &&
 		"$BUILD/tests/mkcpio" "$out.tmp" "$stage" && mv "$out.tmp" "$out"
 	local rc=$?
 	rm -rf "$stage"
