@@ -434,7 +434,23 @@ static json_t *op_properties(struct host *h, json_t *req)
 		cp.process_list = items;
 		cp.n_process_list = items ? n : 0;
 	}
+	/* MappedVirtualDisks: one controller, a LUN each, in config order. */
+	struct hcs_mapped_virtual_disk_slot *slots = NULL;
+	struct hcs_mapped_virtual_disk_controller ctl = { 0 };
+
+	if (h->cc.n_mapped_virtual_disks) {
+		slots = calloc(h->cc.n_mapped_virtual_disks, sizeof(*slots));
+		for (size_t i = 0; slots && i < h->cc.n_mapped_virtual_disks; i++) {
+			slots[i].lun = (int)i;
+			slots[i].disk = h->cc.mapped_virtual_disks[i];
+		}
+		ctl.disks = slots;
+		ctl.n_disks = slots ? h->cc.n_mapped_virtual_disks : 0;
+		cp.mapped_virtual_disk_controllers = &ctl;
+		cp.n_mapped_virtual_disk_controllers = 1;
+	}
 	text = hcs_container_properties_to_json(&cp);
+	free(slots);
 	free(items);
 	free(procs);
 	result = text ? json_loads(text, 0, NULL) : NULL;

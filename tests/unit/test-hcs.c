@@ -278,8 +278,9 @@ static char *lifecycle_config(const char *name)
 		 "{\"SystemType\":\"Container\",\"Name\":\"%s\",\"Owner\":\"unit\",\"HvPartition\":true,"
 		 "\"ContainerType\":\"Linux\",\"TerminateOnLastHandleClosed\":false,"
 		 "\"Layers\":[{\"ID\":\"18955d65-d45a-557b-bf1c-49d6dfefc526\",\"Path\":\"%s/layer.img\"}],"
+		 "\"MappedVirtualDisks\":[{\"HostPath\":\"%s/layer.img\",\"ContainerPath\":\"/data\"}],"
 		 "\"LayerFolderPath\":\"%s/scratch\",\"HvRuntime\":{\"ImagePath\":\"%s/uvm\"}}",
-		 name, tmp, tmp, tmp);
+		 name, tmp, tmp, tmp, tmp);
 	return buf;
 }
 
@@ -341,6 +342,9 @@ static void lifecycle_before_boot(void)
 	CHECK_EQ(hcs_enumerate(root, "{\"Owners\":[\"unit\"]}", &json, &err), 0);
 	CHECK_STR_CONTAINS(json, "\"Id\":\"c1\"");
 	CHECK_STR_CONTAINS(json, "\"State\":\"Created\"");
+	free(json);
+	CHECK_EQ(hcs_mapped_virtual_disks(s, &json, &err), 0);
+	CHECK_STR_CONTAINS(json, "\"ContainerPath\":\"/data\"");
 	free(json);
 	CHECK_EQ(hcs_enumerate(root, "{\"Owners\":[\"nobody\"]}", &json, &err), 0);
 	CHECK_STR_EQ(json, "[]");
