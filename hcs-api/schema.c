@@ -31,7 +31,7 @@
  * MappedDirectories           | A | 9p shares: HostPath and ContainerPath absolute; ReadOnly,
  *                             |   | CreateInUtilityVM, LinuxMetadata accepted; BandwidthMaximum and
  *                             |   | IOPSMaximum: the export's rate limits
- * MappedPipes                 | W | Windows named pipes
+ * MappedPipes                 | Y | a host Unix socket in the container over vsock: not built yet
  * SandboxPath                 | W | older Docker's Hyper-V sandbox folder (LayerFolderPath here)
  * HvPartition                 | R | must be true: every container gets its own utility VM
  * NetworkSharedContainerName  | N | sharing another container's network stack
@@ -429,7 +429,8 @@ static const struct hcs_field container_config_fields[] = {
 	HCS_FN(CC, mapped_directories, n_mapped_directories, "MappedDirectories", HCS_OBJECT_ARRAY,
 	       &mapped_dir_type, HCS_OMITEMPTY, NULL, NULL),
 	HCS_FN(CC, mapped_pipes, n_mapped_pipes, "MappedPipes", HCS_OBJECT_ARRAY, &mapped_pipe_type,
-	       HCS_OMITEMPTY, hcs_refuse_windows_only, "Windows named pipes"),
+	       HCS_OMITEMPTY, hcs_refuse_not_yet,
+	       "a host socket reachable in the container over vsock is not built yet"),
 	HCS_F(CC, sandbox_path, "SandboxPath", HCS_STRING, HCS_OMITEMPTY, hcs_refuse_windows_only,
 	      "the Hyper-V sandbox folder of older Docker; use LayerFolderPath"),
 	HCS_F(CC, hv_partition, "HvPartition", HCS_BOOL, 0, check_hv_partition, NULL),
