@@ -2,8 +2,9 @@
  * any thread exists, a private mount namespace whose root is an empty tmpfs
  * holding only what this VM uses, at the same paths (kernel and initrd
  * read-only, each disk and share with its own access, the vsock socket's
- * folder, a /dev/kvm node made for the jail's user), then the user and
- * group, with no supplementary groups and no capabilities left. */
+ * folder, a /dev/kvm node made for the jail's user, a /proc showing only
+ * processes, not other users'), then the user and group, with no
+ * supplementary groups and no capabilities left. */
 #include "jail.h"
 
 #include <errno.h>
@@ -164,6 +165,13 @@ int vmm_jail_enter(const struct vmm_config *cfg, struct uvm_error *err)
 			 syscall(SYS_pivot_root, NEW_ROOT, NEW_ROOT "/.old") < 0 ||
 			 chdir("/") < 0 || umount2("/.old", MNT_DETACH) < 0 || rmdir("/.old") < 0))
 		ret = uvm_err_sys(err, -errno, "jail: pivot_root");
+	/* The 9p server and disk probing reopen files through /proc/self/fd:
+	 * a proc of processes only (no /proc/sys, kcore, ...), showing no
+	 * other user's processes. */
+	if (ret == 0 && (mkdir("/proc", 0555) < 0 ||
+			 mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			       "hidepid=invisible,subset=pid") < 0))
+		ret = uvm_err_sys(err, -errno, "jail: /proc");
 	/* The root is done: read-only from here. */
 	if (ret == 0 && mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID, NULL) < 0)
 		ret = uvm_err_sys(err, -errno, "jail: read-only root");

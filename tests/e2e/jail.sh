@@ -30,9 +30,10 @@ check "jail: the VMM runs as the jail's user (uid ${uid:-?})" test "$uid" = 6553
 seen=$(ls -A "/proc/${pid:-0}/root/" 2>/dev/null | tr '\n' ' ')
 top_t=$(echo "$T" | cut -d/ -f2)
 top_k=$(echo "$KERNEL" | cut -d/ -f2)
-want=$(printf '%s\n' dev "$top_t" "$top_k" "$(echo "$TEST_INITRD" | cut -d/ -f2)" | sort -u | tr '\n' ' ')
+want=$(printf '%s\n' dev proc "$top_t" "$top_k" "$(echo "$TEST_INITRD" | cut -d/ -f2)" | sort -u | tr '\n' ' ')
 check "jail: its root holds only the VM's files (sees: $seen)" test "$seen" = "$want"
 check "jail: the host's /etc is not visible to it" test ! -e "/proc/${pid:-0}/root/etc/passwd"
+check "jail: its /proc shows processes only (no /proc/sys)" test ! -e "/proc/${pid:-0}/root/proc/sys/kernel"
 wait "$vm"
 OUT=$E2E_TMP/jailed.out ERR=$E2E_TMP/jailed.err
 output_has '^JAILED-DONE' && pass "jail: the VM ran to its end with a disk, a share and vsock" ||
