@@ -421,9 +421,43 @@ out:
 	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static void last_handle_closed_terminates_when_asked(void)
+{
+	struct hcs_system *s = NULL, *other = NULL;
+	struct hcs_error err = { 0 };
+	char root[96], *config;
+	int status = -1;
+
+	if (!setup_tree(root, sizeof(root))) {
+		CHECK(!"temporary tree");
+		return;
+	}
+	config = lifecycle_config("t1");
+	{
+		char *flag = strstr(config, "\"TerminateOnLastHandleClosed\":false");
+
+		CHECK(flag != NULL);
+		if (flag)
+			memcpy(flag + strlen("\"TerminateOnLastHandleClosed\":"), "true ", 5);
+	}
+	CHECK_EQ(hcs_create(root, "t1", config, &s, &err), 0);
+	CHECK_EQ(hcs_open(root, "t1", &other, &err), 0);
+	hcs_close(s);
+	usleep(300000);
+	CHECK(state_host_alive(root, "t1"));        /* one handle is still open */
+	hcs_close(other);
+	for (int i = 0; i < 50 && state_host_alive(root, "t1"); i++)
+		usleep(100000);
+	CHECK(!state_host_alive(root, "t1"));
+	CHECK_EQ(state_exit_status(root, "t1", &status), 0);
+	CHECK_EQ(hcs_delete(root, "t1", &err), 0);
+	nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 TEST_LIST(T(ids_cannot_leave_the_state_folder), T(control_messages_carry_json_and_descriptors),
 	  T(control_garbage_is_refused), T(error_responses_keep_their_kind),
 	  T(config_maps_onto_the_vm_and_storage), T(vhd_boot_and_colliding_serials_are_refused),
 	  T(command_lines_split_like_a_shell), T(default_spec_runs_the_process_in_its_own_namespaces),
-	  T(lifecycle_before_boot), T(killed_host_reads_as_stopped_and_bad_configs_leave_nothing));
+	  T(lifecycle_before_boot), T(killed_host_reads_as_stopped_and_bad_configs_leave_nothing),
+	  T(last_handle_closed_terminates_when_asked));
 TEST_MAIN("hcs")
