@@ -359,7 +359,7 @@ int main(int argc, char **argv)
 		result(0, "start runs the spec's process", err.msg);
 		goto shutdown;
 	}
-	read_all(init.stdout_fd, out, 16, 120000);
+	read_until(init.stdout_fd, "init-started", out, sizeof(out), 120000);
 	printf("# figure: create to the init's first output %.0f ms\n", now_ms() - t0);
 	result(strcmp(out, "init-started") == 0 || strncmp(out, "init-started", 12) == 0,
 	       "start runs the spec's process", out);
