@@ -82,7 +82,7 @@ check "hcs: a second start is refused as invalid_state" bash -c "(( $rc != 0 )) 
 ux exec two sh -c 'echo secret > /tmp/only-in-two' >/dev/null 2>&1
 config four >"$T/four.json"
 ux create "$T/four.json" >/dev/null && ux start four
-out=$(ux exec four sh -c 'test ! -e /tmp/only-in-two && ! pgrep -f "sleep 100000" >/dev/null && echo isolated' 2>&1)
+out=$(ux exec four sh -c 'test ! -e /tmp/only-in-two && ! grep -qs "10000[0]" /proc/[0-9]*/cmdline && echo isolated' 2>&1)
 check "hcs: two containers at once do not see each other's files or processes" test "$out" = isolated
 ux terminate four
 check "hcs: terminate stops the second one; it deletes" bash -c "timeout 60 '$UVMRUN' wait --root '$R' four >/dev/null && '$UVMRUN' delete --root '$R' four"
