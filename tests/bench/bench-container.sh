@@ -27,7 +27,7 @@ for i in 1 2 3 4 5; do
 	t0=$(ms); "$UVMRUN" start --root "$R" "b$i" || { echo "# container: start failed"; exit 0; }
 	echo $(( $(ms) - t0 )) >>"$T/start"
 	t0=$(ms)
-	"$UVMRUN" exec --root "$R" "b$i" sh -c 'echo first; exec sleep 100000' | { read -r _; echo $(( $(ms) - t0 )) >>"$T/first"; } &
+	"$UVMRUN" exec --root "$R" "b$i" sh -c 'echo first; exec sleep 100000' 2>/dev/null | { read -r _; echo $(( $(ms) - t0 )) >>"$T/first"; } &
 	sleep 3
 	pid=$(cat "$R/b$i/host.pid")
 	awk -v mem=$((MEM * 1024)) '
