@@ -29,6 +29,7 @@ struct cli_opts {
 	int pid;
 	const char *query;
 	const char *workdir;
+	const char *jail_user;
 	int first_arg;                /* index of the first positional argument */
 };
 
@@ -53,6 +54,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *usa
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "jail-user", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -74,6 +76,7 @@ static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *usa
 		case 'w': o->workdir = optarg; break;
 		case 'j': o->json = true; break;
 		case 'p': o->pid = atoi(optarg); break;
+		case 'J': o->jail_user = optarg; break;
 		case 'h': printf("Usage: uvmrun %s %s\n", argv[0], usage); return 1;
 		default:
 			fprintf(stderr, "uvmrun: %s: bad option '%s'\nUsage: uvmrun %s %s\n", argv[0],
@@ -198,13 +201,15 @@ static int cmd_run(int argc, char **argv)
 	const char *id;
 	int code = CLI_FAIL, ret;
 
-	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--id ID] [-t] [-i] [--keep] "
-			      "[--workdir DIR] CONFIG.json [COMMAND [ARG...]]")))
+	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--id ID] [-t] [-i] [--keep] [--workdir DIR] "
+			      "[--jail-user UID[:GID]] CONFIG.json [COMMAND [ARG...]]")))
 		return ret > 0 ? 0 : CLI_FAIL;
 	if (o.first_arg >= argc) {
 		fprintf(stderr, "uvmrun: run: no ContainerConfig file given\n");
 		return CLI_FAIL;
 	}
+	if (o.jail_user)
+		setenv("UVMRUN_JAIL_USER", o.jail_user, 1);
 	if (!(config = read_config(argv[o.first_arg])))
 		return CLI_FAIL;
 	id = o.id ? o.id : (name = config_name(config));
@@ -244,12 +249,14 @@ static int cmd_create(int argc, char **argv)
 	const char *id;
 	int ret;
 
-	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--id ID] CONFIG.json")))
+	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] [--id ID] [--jail-user UID[:GID]] CONFIG.json")))
 		return ret > 0 ? 0 : CLI_FAIL;
 	if (o.first_arg != argc - 1) {
 		fprintf(stderr, "uvmrun: create: give one ContainerConfig file\n");
 		return CLI_FAIL;
 	}
+	if (o.jail_user)
+		setenv("UVMRUN_JAIL_USER", o.jail_user, 1);
 	if (!(config = read_config(argv[o.first_arg])))
 		return CLI_FAIL;
 	id = o.id ? o.id : (name = config_name(config));
@@ -434,6 +441,7 @@ static int cmd_host(int argc, char **argv)
 {
 	struct cli_opts o;
 	const char *ready = getenv("UVMRUN_READY_FD");
+	struct vmm_jail jail = { 0 };
 	struct hcs_error err = { 0 };
 	int ret;
 
@@ -444,7 +452,15 @@ static int cmd_host(int argc, char **argv)
 		return CLI_FAIL;
 	}
 	unsetenv("UVMRUN_READY_FD");
-	return uvm_host_main(o.root, argv[o.first_arg], ready ? atoi(ready) : -1);
+	if (o.jail_user) {
+		struct uvm_error uerr = { 0 };
+
+		if (vmm_parse_jail_user(o.jail_user, &jail, &uerr) < 0) {
+			fprintf(stderr, "uvmrun: host: %s\n", uerr.msg);
+			return CLI_FAIL;
+		}
+	}
+	return uvm_host_main(o.root, argv[o.first_arg], ready ? atoi(ready) : -1, &jail);
 }
 
 const struct cli_command cli_hcs_commands[] = {

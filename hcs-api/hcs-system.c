@@ -175,7 +175,11 @@ static int spawn_host(const char *root, const char *id, struct hcs_error *err)
 			close(fd);
 		snprintf(fdnum, sizeof(fdnum), "3");
 		setenv("UVMRUN_READY_FD", fdnum, 1);
-		execlp(prog, prog, "host", "--root", root, id, (char *)NULL);
+		if (getenv("UVMRUN_JAIL_USER") && *getenv("UVMRUN_JAIL_USER"))
+			execlp(prog, prog, "host", "--root", root, "--jail-user",
+			       getenv("UVMRUN_JAIL_USER"), id, (char *)NULL);
+		else
+			execlp(prog, prog, "host", "--root", root, id, (char *)NULL);
 		if (write(3, "cannot run the uvmrun program for the host process\n", 51) < 0)
 			_exit(127);
 		_exit(127);

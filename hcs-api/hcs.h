@@ -59,8 +59,10 @@ struct hcs_process;
 /* ---- compute systems ---- */
 
 /* Validate config (ContainerConfig JSON), write the state folder and start
- * the detached host process, which holds the VM's resources but does not
- * boot it. id: [A-Za-z0-9][A-Za-z0-9_.-]*, at most HCS_ID_MAX bytes. On
+ * the detached host process, which holds the VM's resources (the scratch
+ * disk is created now) but does not boot it. With UVMRUN_JAIL_USER=UID[:GID]
+ * in the environment (and root), the host runs jailed as that user
+ * (`uvmrun boot --jail-user`). id: [A-Za-z0-9][A-Za-z0-9_.-]*, at most HCS_ID_MAX bytes. On
  * failure nothing is left behind. */
 int hcs_create(const char *root, const char *id, const char *config_json,
 	       struct hcs_system **out, struct hcs_error *err);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../vmm/fileio.h"
+#include "../vmm/jail.h"
 #include "control-wire.h"
 #include "uvm-host-internal.h"
 #include "uvm-state.h"
@@ -326,19 +327,42 @@ static int run_vm(struct host *h)
 	char line[64];
 	int status;
 
-	apply_cpu_limits(h);
-	if (plan_create_scratch(&h->plan, &h->cc, &err) < 0) {
-		fprintf(stderr, "uvmrun: %s\n", err.msg);
-		status = 125;
-	} else {
-		status = vmm_run(&h->plan.vm);
-	}
+	(void)err;
+	status = vmm_run(&h->plan.vm);
 	snprintf(line, sizeof(line), "%d\n", status);
 	write_state_file(h, STATE_EXIT, line);
 	return status;
 }
 
-int uvm_host_main(const char *root, const char *id, int ready_fd)
+/* What the host needs made as root before it may give that up: the scratch
+ * disk, the host-side CPU limits, and with a jail, its files handed to the
+ * jail's user and the jail itself (vmm/jail.c). Runs with one thread. */
+static int prepare(struct host *h, const struct vmm_jail *jail, struct uvm_error *err)
+{
+	static const char *const owned[] = { "", STATE_LOCK, STATE_CONSOLE, STATE_PID,
+					     STATE_CONFIG };
+	char path[sizeof(h->dir) + 32];
+	int ret;
+
+	if ((ret = plan_create_scratch(&h->plan, &h->cc, err)) < 0)
+		return ret;
+	apply_cpu_limits(h);
+	if (!jail->enabled)
+		return 0;
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", h->dir, owned[i][0] ? "/" : "", owned[i]);
+		if (lchown(path, jail->uid, jail->gid) < 0 && errno != ENOENT)
+			return uvm_err_sys(err, -errno, "jail: %s", path);
+	}
+	if (h->plan.scratch[0] && chown(h->plan.scratch, jail->uid, jail->gid) < 0)
+		return uvm_err_sys(err, -errno, "jail: %s", h->plan.scratch);
+	h->plan.vm.jail = *jail;
+	ret = vmm_jail_enter(&h->plan.vm, err);
+	h->plan.vm.jail.enabled = false;          /* done once, here */
+	return ret;
+}
+
+int uvm_host_main(const char *root, const char *id, int ready_fd, const struct vmm_jail *jail)
 {
 	static struct host host;          /* one per process: this process is one VM */
 	struct host *h = &host;
@@ -392,6 +416,16 @@ int uvm_host_main(const char *root, const char *id, int ready_fd)
 	}
 	snprintf(pidline, sizeof(pidline), "%d\n", getpid());
 	write_state_file(h, STATE_PID, pidline);
+	if (prepare(h, jail, &err) < 0) {
+		char msg[600];
+
+		snprintf(msg, sizeof(msg), "%s\n", err.msg);
+		report_ready(&ready_fd, msg);
+		gcs_client_destroy(h->gcs);
+		close(ctl);
+		remove_sockets(h);
+		return 125;
+	}
 	acc.h = h;
 	acc.fd = ctl;
 	if (pthread_create(&t, NULL, accept_thread, &acc) != 0) {

@@ -6,8 +6,12 @@
 #ifndef UVM_HOST_H
 #define UVM_HOST_H
 
+#include "../vmm/vmm.h"
+
 /* Run the host; ready_fd (or -1) gets "ok\n" once the control socket
- * listens, or one error line, and is then closed. Returns the exit status. */
-int uvm_host_main(const char *root, const char *id, int ready_fd);
+ * listens, or one error line, and is then closed. With jail->enabled the
+ * host (and so the VMM) runs jailed as that user (vmm/jail.h). Returns the
+ * exit status. */
+int uvm_host_main(const char *root, const char *id, int ready_fd, const struct vmm_jail *jail);
 
 #endif

@@ -91,6 +91,26 @@ static int parse_uint(const char *opt, const char *s, unsigned long long max,
 	return 0;
 }
 
+int vmm_parse_jail_user(const char *spec, struct vmm_jail *jail, struct uvm_error *err)
+{
+	unsigned long uid, gid;
+	char *end;
+
+	errno = 0;
+	uid = strtoul(spec, &end, 10);
+	gid = uid;
+	if (!errno && *end == ':' && end[1])
+		gid = strtoul(end + 1, &end, 10);
+	if (errno || *end || end == spec || *spec == '-' || uid == 0 || uid > 0xfffffffeUL ||
+	    gid == 0 || gid > 0xfffffffeUL)
+		return uvm_err(err, -EINVAL, "--jail-user: '%s' is not UID[:GID] (numbers, not 0)",
+			       spec);
+	jail->enabled = true;
+	jail->uid = (unsigned)uid;
+	jail->gid = (unsigned)gid;
+	return 0;
+}
+
 int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uvm_error *err)
 {
 	enum { OPT_KERNEL = 256, OPT_INITRD, OPT_CMDLINE, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
@@ -152,23 +172,10 @@ int vmm_parse_boot_args(int argc, char **argv, struct vmm_config *cfg, struct uv
 		case OPT_NO_SECCOMP:
 			cfg->no_seccomp = true;
 			break;
-		case OPT_JAIL_USER: {
-			unsigned long uid, gid;
-
-			errno = 0;
-			uid = strtoul(optarg, &end, 10);
-			gid = uid;
-			if (!errno && *end == ':' && end[1])
-				gid = strtoul(end + 1, &end, 10);
-			if (errno || *end || end == optarg || uid == 0 || uid > 0xfffffffeUL ||
-			    gid == 0 || gid > 0xfffffffeUL)
-				return uvm_err(err, -EINVAL, "--jail-user: '%s' is not UID[:GID] "
-					       "(numbers, not 0)", optarg);
-			cfg->jail.enabled = true;
-			cfg->jail.uid = (unsigned)uid;
-			cfg->jail.gid = (unsigned)gid;
+		case OPT_JAIL_USER:
+			if ((ret = vmm_parse_jail_user(optarg, &cfg->jail, err)) < 0)
+				return ret;
 			break;
-		}
 		case OPT_DISK:
 			if (cfg->ndisks == VMM_MAX_DISKS)
 				return uvm_err(err, -E2BIG, "--disk: at most %d disks", VMM_MAX_DISKS);

@@ -81,6 +81,8 @@ struct vmm_config {
 int vmm_parse_disk(char *spec, struct vmm_disk *disk, struct uvm_error *err);
 int vmm_parse_share(char *spec, struct vmm_share *share, struct uvm_error *err);
 int vmm_parse_vsock(char *spec, struct vmm_vsock *vsock, struct uvm_error *err);
+/* --jail-user UID[:GID] (not root's). */
+int vmm_parse_jail_user(const char *spec, struct vmm_jail *jail, struct uvm_error *err);
 
 void vmm_config_defaults(struct vmm_config *cfg);
 

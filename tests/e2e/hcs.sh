@@ -44,6 +44,12 @@ check "hcs: a write to a read-write mapped folder is on the host" grep -qx writt
 check "hcs: run removes its compute system at the end" test ! -e "$R/one"
 check "hcs: the scratch disk was created sparse in LayerFolderPath" test -e "$T/scratch-one/scratch.img"
 
+# ---- the same, with the host process jailed as an unprivileged user.
+config five >"$T/five.json"
+out=$(ux run --jail-user 65534 "$T/five.json" sh -c 'cat /mnt/ro/greeting; echo from the jail' 2>&1)
+check "hcs: run --jail-user: the container runs under a jailed host" \
+	bash -c "grep -q '^from the host' <<<'$out' && grep -q '^from the jail' <<<'$out'"
+
 # ---- the detached lifecycle, one uvmrun process per step.
 config two >"$T/two.json"
 check "hcs: create makes a compute system that is not started" \
