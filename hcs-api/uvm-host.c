@@ -354,6 +354,10 @@ static int prepare(struct host *h, const struct vmm_jail *jail, struct uvm_error
 		if (lchown(path, jail->uid, jail->gid) < 0 && errno != ENOENT)
 			return uvm_err_sys(err, -errno, "jail: %s", path);
 	}
+	/* The agent's socket: the jailed VMM connects to it for the guest. */
+	snprintf(path, sizeof(path), "%s/%s_%u", h->dir, STATE_VSOCK, GCS_PORT);
+	if (lchown(path, jail->uid, jail->gid) < 0)
+		return uvm_err_sys(err, -errno, "jail: %s", path);
 	if (h->plan.scratch[0] && chown(h->plan.scratch, jail->uid, jail->gid) < 0)
 		return uvm_err_sys(err, -errno, "jail: %s", h->plan.scratch);
 	h->plan.vm.jail = *jail;
