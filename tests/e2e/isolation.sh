@@ -60,4 +60,4 @@ check "isolation: the spinning VM kept to its memory on the host (peak RSS ${hwm
 	bash -c "[[ -n '$hwm' ]] && (( $hwm <= 256 + 192 ))"
 check "isolation: the hog's VMM is still running, its guest busy" kill -0 "$hog"
 kill "$hog" 2>/dev/null
-wait "$hog" 2>/dev/null
+wait "$hog" 2>/dev/null || true   # ended by our signal: not the script's status
