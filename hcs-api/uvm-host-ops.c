@@ -201,7 +201,7 @@ static json_t *op_create_process(struct host *h, json_t *req, int *fds, size_t *
 	}
 	ret = process_request_build(&pc, &pr, &err);
 	pthread_mutex_lock(&h->lock);
-	first = !pc.create_in_utility_vm && !h->container_created;
+	first = ret == 0 && !pc.create_in_utility_vm && !h->container_created;
 	if (first)
 		h->container_created = true;   /* one creator; a failure clears it */
 	pthread_mutex_unlock(&h->lock);
