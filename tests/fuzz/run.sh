@@ -18,8 +18,8 @@ for bin in "$BUILD"/fuzz/fuzz-*; do
 	log=$BUILD/fuzz/$name.log
 	if "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$crashes/" \
 		"$work" >"$log" 2>&1; then
-		runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}')
-		[[ -n $runs ]] || runs=$(grep -oE '#[0-9]+' "$log" | tail -1 | tr -d '#')
+		# libFuzzer's last line: "Done N runs in S second(s)".
+		runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -1)
 		echo "ok - fuzz $name: ${seconds}s, ${runs:-?} inputs, no crash"
 	else
 		echo "not ok - fuzz $name"
