@@ -8,30 +8,8 @@
 #include <jansson.h>
 
 #include "../../hcs-api/schema.h"
+#include "fixture.h"
 #include "test.h"
-
-static char *read_fixture(const char *name, size_t *len)
-{
-	const char *slash = strrchr(__FILE__, '/');
-	char path[512];
-	long size;
-	char *buf;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%.*s/fixtures/%s", (int)(slash - __FILE__), __FILE__, name);
-	f = fopen(path, "rb");
-	if (!f) {
-		printf("#   cannot open %s (run from the repository root)\n", path);
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)size + 1);
-	*len = fread(buf, 1, (size_t)size, f);
-	fclose(f);
-	return buf;
-}
 
 /* ---- ProcessConfig ---- */
 
