@@ -417,22 +417,26 @@ int hcs_exit_status(struct hcs_system *s, int *status, struct hcs_error *err)
 
 /* ---- properties ---- */
 
-static int properties(struct hcs_system *s, bool stats, bool procs, json_t **out,
-		      struct hcs_error *err)
+/* Ask the host for ContainerProperties (with statistics and the process list
+ * as asked) and hand back the member `key` as JSON text (the whole object when
+ * key is NULL); a member the host left out reads as `empty` (may be NULL). */
+static int property(struct hcs_system *s, bool stats, bool procs, const char *key,
+		    json_t *(*empty)(void), char **out, struct hcs_error *err)
 {
+	json_t *r, *v;
+
+	*out = NULL;
 	if (s->closed)
 		return hcs_err(err, HCS_E_ALREADY_CLOSED, 0, "the handle was closed");
-	return hcs_call(s->fd, s->root, s->id,
-			json_pack("{s:s, s:b, s:b}", "op", "properties", "statistics", stats,
-				  "processes", procs), out, NULL, NULL, err);
-}
-
-static int dump_member(json_t *obj, const char *key, char **out, struct hcs_error *err)
-{
-	json_t *v = key ? json_object_get(obj, key) : obj;
-
+	if (hcs_call(s->fd, s->root, s->id,
+		     json_pack("{s:s, s:b, s:b}", "op", "properties", "statistics", stats,
+			       "processes", procs), &r, NULL, NULL, err) < 0)
+		return -1;
+	if (key && !json_object_get(r, key) && empty)
+		json_object_set_new(r, key, empty());
+	v = key ? json_object_get(r, key) : r;
 	*out = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(obj);
+	json_decref(r);
 	if (!*out)
 		return hcs_err(err, HCS_E_SYSTEM, ENOMEM, "no %s in the host's answer", key ? key : "result");
 	return 0;
@@ -440,46 +444,22 @@ static int dump_member(json_t *obj, const char *key, char **out, struct hcs_erro
 
 int hcs_properties(struct hcs_system *s, char **out_json, struct hcs_error *err)
 {
-	json_t *r;
-
-	*out_json = NULL;
-	if (properties(s, true, true, &r, err))
-		return -1;
-	return dump_member(r, NULL, out_json, err);
+	return property(s, true, true, NULL, NULL, out_json, err);
 }
 
 int hcs_statistics(struct hcs_system *s, char **out_json, struct hcs_error *err)
 {
-	json_t *r;
-
-	*out_json = NULL;
-	if (properties(s, true, false, &r, err))
-		return -1;
-	return dump_member(r, "Statistics", out_json, err);
+	return property(s, true, false, "Statistics", NULL, out_json, err);
 }
 
 int hcs_process_list(struct hcs_system *s, char **out_json, struct hcs_error *err)
 {
-	json_t *r;
-
-	*out_json = NULL;
-	if (properties(s, false, true, &r, err))
-		return -1;
-	if (!json_object_get(r, "ProcessList"))
-		json_object_set_new(r, "ProcessList", json_array());
-	return dump_member(r, "ProcessList", out_json, err);
+	return property(s, false, true, "ProcessList", json_array, out_json, err);
 }
 
 int hcs_mapped_virtual_disks(struct hcs_system *s, char **out_json, struct hcs_error *err)
 {
-	json_t *r;
-
-	*out_json = NULL;
-	if (properties(s, false, false, &r, err))
-		return -1;
-	if (!json_object_get(r, "MappedVirtualDiskControllers"))
-		json_object_set_new(r, "MappedVirtualDiskControllers", json_object());
-	return dump_member(r, "MappedVirtualDiskControllers", out_json, err);
+	return property(s, false, false, "MappedVirtualDiskControllers", json_object, out_json, err);
 }
 
 int hcs_modify(struct hcs_system *s, const char *request_json, struct hcs_error *err)

@@ -321,14 +321,12 @@ static int open_console(struct host *h, struct uvm_error *err)
 	return 0;
 }
 
+/* Run the VM to its end and record how it ended. */
 static int run_vm(struct host *h)
 {
-	struct uvm_error err = { 0 };
 	char line[64];
-	int status;
+	int status = vmm_run(&h->plan.vm);
 
-	(void)err;
-	status = vmm_run(&h->plan.vm);
 	snprintf(line, sizeof(line), "%d\n", status);
 	write_state_file(h, STATE_EXIT, line);
 	return status;
