@@ -149,6 +149,15 @@ static void hdr_for(struct virtio_vsock *vs, struct vsock_conn *c, uint16_t op,
 
 /* Whether a connection has a packet for the guest; checks the socket for
  * data without taking any. */
+/* Whether host data may go to the guest now: established, the socket said
+ * it is readable, neither side ended that direction, and the guest has
+ * credit for at least a byte. */
+static bool conn_may_send_data(struct vsock_conn *c)
+{
+	return c->state == CONN_ESTABLISHED && c->readable && !c->host_eof &&
+	       !c->guest_done_receiving && vsock_conn_peer_credit(c) > 0;
+}
+
 static bool conn_has_rx(struct vsock_conn *c)
 {
 	char b;
@@ -156,8 +165,7 @@ static bool conn_has_rx(struct vsock_conn *c)
 
 	if (c->owe)
 		return true;
-	if (c->state != CONN_ESTABLISHED || !c->readable || c->host_eof ||
-	    c->guest_done_receiving || vsock_conn_peer_credit(c) == 0)
+	if (!conn_may_send_data(c))
 		return false;
 	n = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -187,7 +195,8 @@ static uint32_t conn_fill(struct virtio_vsock *vs, struct vsock_conn *c, struct 
 		hdr_for(vs, c, VSOCK_OP_SHUTDOWN, &h);
 		h.flags = c->shutdown_flags;
 		c->owe &= ~OWE_SHUTDOWN;
-	} else if (c->state == CONN_ESTABLISHED && c->readable) {
+	} else if (room > 0 && conn_may_send_data(c)) {
+		/* Only with room and credit: reading zero bytes would look like EOF. */
 		struct iovec iov[VSOCK_MAX_IOV];
 		size_t want = room;
 		int cnt;
@@ -199,7 +208,7 @@ static uint32_t conn_fill(struct virtio_vsock *vs, struct vsock_conn *c, struct 
 			want = vsock_conn_peer_credit(c);
 		cnt = vq_iov_slice(ch->iov + ch->nread, ch->nwrite, VSOCK_HDR_SIZE, want, iov,
 				   VSOCK_MAX_IOV);
-		if (cnt < 0)
+		if (cnt <= 0)
 			return 0;
 		do
 			n = readv(c->fd, iov, cnt);

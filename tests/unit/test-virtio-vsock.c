@@ -300,6 +300,40 @@ static void guest_credit_limits_what_the_host_sends(void)
 	rig_teardown(&r);
 }
 
+/* Regression: the guest has no credit left for us while we owe it a credit
+ * update and the host socket has data. The update must go out alone; the
+ * VMM once "read" zero bytes there and told the guest the host was done. */
+static void credit_update_without_guest_credit_is_not_eof(void)
+{
+	struct rig r;
+	struct vsock_hdr h;
+	static uint8_t chunk[16384];
+	uint8_t big[20000];
+	uint32_t port, got = 0;
+	int fd;
+
+	if (rig_setup(&r) == 0) {
+		fd = host_initiated(&r, &port, 8192);
+		memset(big, 'x', sizeof(big));
+		CHECK_EQ(write(fd, big, sizeof(big)), (ssize_t)sizeof(big));
+		while (got < 8192 && guest_recv(&r, &h, NULL, 5000) == 0 && h.op == VSOCK_OP_RW)
+			got += h.len;
+		CHECK_EQ(got, 8192);
+		/* Half our buffer from the guest, forwarded at once: an update is owed. */
+		guest_send(&r, 5000, port, VSOCK_OP_RW, 0, chunk, sizeof(chunk), 8192, 0);
+		guest_send(&r, 5000, port, VSOCK_OP_RW, 0, chunk, sizeof(chunk), 8192, 0);
+		CHECK_EQ(guest_recv(&r, &h, NULL, 5000), 0);
+		CHECK_EQ(h.op, VSOCK_OP_CREDIT_UPDATE);
+		CHECK_EQ(h.fwd_cnt, 2 * sizeof(chunk));
+		CHECK_EQ(guest_recv(&r, &h, NULL, 300), -1);   /* no SHUTDOWN, no data */
+		guest_send(&r, 5000, port, VSOCK_OP_CREDIT_UPDATE, 0, NULL, 0, 8192, 8192);
+		CHECK_EQ(guest_recv(&r, &h, NULL, 5000), 0);
+		CHECK_EQ(h.op, VSOCK_OP_RW);
+		close(fd);
+	}
+	rig_teardown(&r);
+}
+
 static void stalled_host_reader_bounds_the_buffer(void)
 {
 	struct rig r;
@@ -472,7 +506,8 @@ static void host_connect_without_a_line_times_out_or_is_refused(void)
 }
 
 TEST_LIST(T(host_connects_and_data_flows_both_ways), T(guest_connects_to_a_host_listener),
-	  T(guest_credit_limits_what_the_host_sends), T(stalled_host_reader_bounds_the_buffer),
+	  T(guest_credit_limits_what_the_host_sends),
+	  T(credit_update_without_guest_credit_is_not_eof), T(stalled_host_reader_bounds_the_buffer),
 	  T(connection_buffer_never_exceeds_the_credit),
 	  T(guest_reset_closes_the_host_side), T(malformed_packets_are_refused),
 	  T(connect_lines_are_parsed_strictly), T(host_connect_without_a_line_times_out_or_is_refused));
