@@ -11,8 +11,10 @@
  *   host-sink SOCK_PORT        accept one, read to EOF, print MB/s
  * Test equipment. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,28 +54,52 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Copy stdin to fd and fd to stdout until fd ends. */
+/* Copy stdin to fd and fd to stdout until fd ends. Writes to fd never
+ * block: a relay stuck writing while its peer echoes back (and waits for us
+ * to read) would deadlock once every buffer on the way is full. */
 static void relay(int fd)
 {
+	static char in[65536], buf[65536];
 	struct pollfd p[2] = { { 0, POLLIN, 0 }, { fd, POLLIN, 0 } };
-	char buf[65536];
+	size_t pending = 0, off = 0;
+	bool stdin_done = false;
 
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	for (;;) {
 		ssize_t n;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		p[0].fd = stdin_done || pending ? -1 : 0;
+		p[1].events = POLLIN | (pending ? POLLOUT : 0);
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			die("poll");
+		}
 		if (p[0].revents) {
-			n = read(0, buf, sizeof(buf));
+			n = read(0, in, sizeof(in));
 			if (n <= 0) {
 				shutdown(fd, SHUT_WR);
-				p[0].fd = -1;
-			} else if (write_all(fd, buf, (size_t)n) < 0) {
-				die("write");
+				stdin_done = true;
+			} else {
+				pending = (size_t)n;
+				off = 0;
 			}
 		}
-		if (p[1].revents) {
+		if (pending && (p[1].revents & (POLLOUT | POLLERR))) {
+			n = write(fd, in + off, pending);
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				die("write");
+			if (n > 0) {
+				off += (size_t)n;
+				pending -= (size_t)n;
+				if (!pending && stdin_done)
+					shutdown(fd, SHUT_WR);
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP)) {
 			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
 			if (n <= 0)
 				return;
 			if (write_all(1, buf, (size_t)n) < 0)
