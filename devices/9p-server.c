@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../vmm/bytes.h"
@@ -121,15 +122,25 @@ int p9_server_add_export(struct p9_server *s, const struct p9_export_config *cfg
 	struct p9_export *e;
 	int fd, ret;
 
-	if (!cfg->host_path || !cfg->host_path[0])
+	const char *what = cfg->host_path ? cfg->host_path : "the folder handed over";
+	struct stat st;
+
+	if (cfg->host_path ? !cfg->host_path[0] : cfg->dir_fd < 0)
 		return uvm_err(err, -EINVAL, "9p export \"%s\": no host path", name);
 	if (strlen(name) > NAME_MAX || strchr(name, '/'))
 		return uvm_err(err, -EINVAL, "9p export \"%s\": name must be a single component "
 			       "of at most %d bytes", name, NAME_MAX);
 	/* The host path is trusted configuration: resolved normally, once. */
-	fd = open(cfg->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cfg->host_path)
+		fd = open(cfg->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else
+		fd = fcntl(cfg->dir_fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
-		return uvm_err_sys(err, -errno, "9p export \"%s\": %s", name, cfg->host_path);
+		return uvm_err_sys(err, -errno, "9p export \"%s\": %s", name, what);
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return uvm_err(err, -ENOTDIR, "9p export \"%s\": %s is not a folder", name, what);
+	}
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->name = strdup(name))) {
 		free(e);
@@ -140,7 +151,7 @@ int p9_server_add_export(struct p9_server *s, const struct p9_export_config *cfg
 	if (ret) {
 		free(e->name);
 		free(e);
-		return uvm_err_sys(err, ret, "9p export \"%s\": %s", name, cfg->host_path);
+		return uvm_err_sys(err, ret, "9p export \"%s\": %s", name, what);
 	}
 	atomic_init(&e->refs, 1);
 	atomic_init(&e->removed, false);

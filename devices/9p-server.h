@@ -20,7 +20,8 @@
 
 struct p9_export_config {
 	const char *name;       /* matched against Tattach's aname; "" or NULL matches a lone export */
-	const char *host_path;  /* directory to share */
+	const char *host_path;  /* directory to share; or NULL and: */
+	int dir_fd;             /* the directory, already open (the server keeps a duplicate) */
 	bool read_only;
 };
 

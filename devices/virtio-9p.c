@@ -581,7 +581,8 @@ int virtio_9p_add_export(struct virtio_9p *p9, const struct virtio_9p_export *ex
 			 struct uvm_error *err)
 {
 	struct p9_export_config cfg = {
-		.name = exp->name, .host_path = exp->host_path, .read_only = exp->read_only,
+		.name = exp->name, .host_path = exp->host_path, .dir_fd = exp->dir_fd,
+		.read_only = exp->read_only,
 	};
 	struct p9_limit *l;
 	int ret;

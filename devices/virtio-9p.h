@@ -19,7 +19,8 @@
 
 struct virtio_9p_export {
 	const char *name;        /* Tattach aname ("" for a lone export) */
-	const char *host_path;
+	const char *host_path;   /* or NULL and: */
+	int dir_fd;              /* the folder, open (the device keeps a duplicate) */
 	bool read_only;
 	uint64_t iops;           /* 0: unlimited */
 	uint64_t bps;            /* bytes per second, 0: unlimited */

@@ -44,6 +44,11 @@ struct virtio_vsock {
 	bool rx_starved;                 /* no rx buffers: stop watching sockets */
 	bool rx_pushed;
 	struct vq_chain *rx_chain, *tx_chain;
+	struct {
+		uint32_t port;
+		char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	} routes[VSOCK_MAX_ROUTES];
+	unsigned nroutes;
 	uint8_t payload[VSOCK_MAX_PKT];
 };
 
@@ -305,10 +310,14 @@ static void guest_request(struct virtio_vsock *vs, const struct vsock_hdr *h)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct vsock_conn *c;
-	int fd;
+	int fd, n = -1;
 
-	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s_%u", vs->path, h->dst_port) >=
-	    sizeof(addr.sun_path)) {
+	for (unsigned i = 0; i < vs->nroutes && n < 0; i++)
+		if (vs->routes[i].port == h->dst_port)
+			n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", vs->routes[i].path);
+	if (n < 0)
+		n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s_%u", vs->path, h->dst_port);
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path)) {
 		orphan_rst(vs, h);
 		return;
 	}
@@ -744,6 +753,21 @@ int virtio_vsock_create(struct virtio_vsock **out, const char *name, uint64_t gu
 fail:
 	vsock_free(vs);
 	return ret;
+}
+
+int virtio_vsock_add_route(struct virtio_vsock *vs, uint32_t port, const char *socket_path,
+			   struct uvm_error *err)
+{
+	if (vs->nroutes == VSOCK_MAX_ROUTES)
+		return uvm_err(err, -E2BIG, "vsock: at most %d routed ports", VSOCK_MAX_ROUTES);
+	if (strlen(socket_path) >= sizeof(vs->routes[0].path))
+		return uvm_err(err, -ENAMETOOLONG, "vsock: socket path %s is too long", socket_path);
+	for (unsigned i = 0; i < vs->nroutes; i++)
+		if (vs->routes[i].port == port)
+			return uvm_err(err, -EEXIST, "vsock: port %u is routed twice", port);
+	vs->routes[vs->nroutes].port = port;
+	strcpy(vs->routes[vs->nroutes++].path, socket_path);
+	return 0;
 }
 
 struct virtio_device *virtio_vsock_device(struct virtio_vsock *vs)

@@ -211,6 +211,10 @@ struct storage_disk {
 	const char *serial, *container_path, *uvm_path, *fstype;
 	bool read_only;
 };
+struct storage_pipe {
+	const char *container_path;   /* the socket as the container sees it */
+	uint32_t port;                /* host vsock port it leads to */
+};
 struct storage_request {
 	const char *rootfs;                /* an existing UVM folder as the root (no overlay) */
 	struct storage_layer *layers;      /* top-most first, as overlayfs lowerdir */
@@ -221,6 +225,8 @@ struct storage_request {
 	size_t n_dirs;
 	struct storage_disk *disks;
 	size_t n_disks;
+	struct storage_pipe *pipes;
+	size_t n_pipes;
 };
 
 struct container {
@@ -239,6 +245,8 @@ struct container {
 	char *cgroup_dir;              /* known once started */
 	struct timespec started;
 	bool crun_knows;               /* crun create ran: delete needs crun delete */
+	pid_t relays[GCS_MAPPED_MAX];  /* process groups of the pipe relays */
+	size_t n_relays;
 	unsigned exec_seq;
 };
 
@@ -262,6 +270,8 @@ int crun_run(struct agent *a, const char *const *args, const int fds[3], int tim
 /* Run any program and wait (mke2fs); its stderr's last line goes in the error. */
 int run_program(const char *const *argv, int timeout_ms, struct uvm_error *err);
 int read_pid_file(const char *path, pid_t *pid, struct uvm_error *err);
+/* Wait for a child until timeout_ms, then kill it (-ETIMEDOUT); 0 or -errno. */
+int wait_child(pid_t pid, int timeout_ms, int *wstatus);
 
 /* bundle.c: what crun reads. */
 struct bundle_params {
@@ -282,6 +292,9 @@ int bundle_write_json(const char *dir, const char *name, const json_t *j,
 
 /* storage-request.c: the request's "storage" object (borrowing its strings). */
 int storage_request_parse(const json_t *req, struct storage_request *st, struct uvm_error *err);
+/* One mapped folder object; `where` names it in errors. */
+int storage_dir_parse(const json_t *obj, const char *where, struct storage_dir *d,
+		      struct uvm_error *err);
 
 /* request-parse.c: a request's "process" and "stdio" objects (both optional). */
 int request_parse_process(const json_t *req, struct process_params *pp, struct uvm_error *err);
@@ -299,6 +312,24 @@ int storage_detect_fs(const char *dev, const char **fstype, struct uvm_error *er
 int storage_setup(struct agent *a, struct container *c, const struct storage_request *st,
 		  struct uvm_error *err);
 void storage_teardown(struct mount_list *m);
+/* A mapped folder's v9fs mount options; mounting it at target (recorded in m). */
+void storage_9p_options(const struct storage_dir *d, char *opts, size_t size);
+int storage_mount_9p(struct mount_list *m, const struct storage_dir *d, const char *target,
+		     struct uvm_error *err);
+/* Unmount one recorded mount and forget it; -ENOENT when it is not in m. */
+int storage_unmount_one(struct mount_list *m, const char *target, struct uvm_error *err);
+
+/* pipe-relay.c: a socket at sock_path whose connections go to host vsock
+ * port `port`, served by a process group (its id in *pgid); stop ends them. */
+int pipe_relay_start(const char *sock_path, uint32_t port, pid_t *pgid, struct uvm_error *err);
+void pipe_relays_stop(struct container *c);
+
+/* hot-mount.c: a mapped folder added to a running container (container_path,
+ * mounted inside its mount namespace) or to the UVM (uvm_path, recorded with
+ * the container's mounts), and taken away again. */
+int hot_mount_dir(struct container *c, const struct storage_dir *d, struct uvm_error *err);
+int hot_unmount_dir(struct container *c, const char *container_path, const char *uvm_path,
+		    struct uvm_error *err);
 int mkdir_p(const char *path, mode_t mode, struct uvm_error *err);
 
 /* user.c: "name|uid[:group|gid]" against <root>/etc/passwd and /etc/group. */

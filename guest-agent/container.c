@@ -62,7 +62,7 @@ void container_free(struct container *c)
  * below a mount is ever deleted. */
 static void remove_bundle(const char *dir)
 {
-	static const char *const subdirs[] = { "layers", "binds", "disks" };
+	static const char *const subdirs[] = { "layers", "binds", "disks", "pipes" };
 	char path[GCS_PATH_MAX + 64];
 	struct dirent *de;
 	DIR *d;
@@ -73,7 +73,8 @@ static void remove_bundle(const char *dir)
 		if (!d)
 			continue;
 		while ((de = readdir(d))) {
-			if (de->d_name[0] != '.' && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
+			if (de->d_name[0] != '.' &&
+			    unlinkat(dirfd(d), de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0) < 0)
 				agent_log("remove %s/%s: %s", path, de->d_name, strerror(errno));
 		}
 		closedir(d);
@@ -119,6 +120,7 @@ int container_create(struct agent *a, const char *id, json_t *spec,
 	if (!ret)
 		ret = storage_setup(a, c, st, err);
 	if (ret) {
+		pipe_relays_stop(c);
 		storage_teardown(&c->mounts);
 		remove_bundle(c->dir);
 		goto fail;
@@ -428,6 +430,7 @@ int container_delete(struct agent *a, struct container *c, struct uvm_error *err
 		if (crun_run(a, args, fds, CRUN_TIMEOUT_MS, &cerr))
 			agent_log("container %s: %s", c->id, cerr.msg);
 	}
+	pipe_relays_stop(c);
 	storage_teardown(&c->mounts);
 	remove_bundle(c->dir);
 	for (struct container **pc = &a->containers; *pc; pc = &(*pc)->next) {

@@ -46,8 +46,7 @@ static void exec_child(const char *const *argv, const int fds[3])
 	_exit(127);
 }
 
-/* Wait for pid until the deadline; kill it when the deadline passes. */
-static int wait_child(pid_t pid, int timeout_ms, int *wstatus)
+int wait_child(pid_t pid, int timeout_ms, int *wstatus)
 {
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

@@ -371,6 +371,52 @@ static int op_delete_container(struct agent *a, const json_t *req, json_t **resu
 	return ret;
 }
 
+static int op_add_mapped_directory(struct agent *a, const json_t *req, json_t **result,
+				   struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "container", "directory", NULL };
+	struct storage_dir d = { 0 };
+	struct container *c;
+	json_t *obj = NULL;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = find_container(a, req, "container", true, &c, err);
+	if (!ret)
+		ret = jfield_object(req, "", "directory", true, &obj, err);
+	if (!ret)
+		ret = storage_dir_parse(obj, "directory", &d, err);
+	if (!ret)
+		ret = hot_mount_dir(c, &d, err);
+	return ret;
+}
+
+static int op_remove_mapped_directory(struct agent *a, const json_t *req, json_t **result,
+				      struct uvm_error *err)
+{
+	static const char *const keys[] = { "op", "container", "container_path", "uvm_path", NULL };
+	const char *container_path = NULL, *uvm_path = NULL;
+	struct container *c;
+	int ret = jfield_keys(req, "", keys, err);
+
+	(void)result;
+	if (!ret)
+		ret = find_container(a, req, "container", true, &c, err);
+	if (!ret)
+		ret = jfield_string(req, "", "container_path", false, GCS_PATH_MAX, &container_path,
+				    err);
+	if (!ret)
+		ret = jfield_string(req, "", "uvm_path", false, GCS_PATH_MAX, &uvm_path, err);
+	if (!ret && container_path)
+		ret = request_check_path("container_path", container_path, err);
+	if (!ret && uvm_path)
+		ret = request_check_path("uvm_path", uvm_path, err);
+	if (!ret)
+		ret = hot_unmount_dir(c, container_path, uvm_path, err);
+	return ret;
+}
+
 static int op_shutdown(struct agent *a, const json_t *req, json_t **result,
 		       struct uvm_error *err)
 {
@@ -415,6 +461,8 @@ static const struct op_entry {
 	{ "list_processes", op_list_processes, false },
 	{ "statistics", op_statistics, false },
 	{ "delete_container", op_delete_container, true },
+	{ "add_mapped_directory", op_add_mapped_directory, true },
+	{ "remove_mapped_directory", op_remove_mapped_directory, false },
 	{ "shutdown", op_shutdown, false },
 	{ "terminate", op_terminate, false },
 };

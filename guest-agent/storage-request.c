@@ -1,7 +1,8 @@
 /* The storage part of a create_container request read into a struct
  * storage_request: rootfs or layers, scratch, mapped folders and disks, each
  * field checked (absolute paths without "..", serials, tags and anames that
- * are safe in sysfs lookups and mount options). Mounting is storage.c's. */
+ * are safe in sysfs lookups and mount options), and the mapped pipes.
+ * Mounting is storage.c's. */
 #include "agent.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@ void storage_request_free(struct storage_request *st)
 	free(st->layers);
 	free(st->dirs);
 	free(st->disks);
+	free(st->pipes);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -106,10 +108,30 @@ static int parse_layers(const json_t *storage, struct storage_request *st,
 	return ret;
 }
 
-static int parse_dirs(const json_t *storage, struct storage_request *st, struct uvm_error *err)
+int storage_dir_parse(const json_t *obj, const char *where, struct storage_dir *d,
+		      struct uvm_error *err)
 {
 	static const char *const keys[] = { "tag", "aname", "container_path", "uvm_path",
 					    "read_only", NULL };
+	int ret = jfield_keys(obj, where, keys, err);
+
+	if (!ret)
+		ret = parse_word_field(obj, where, "tag", true, GCS_TAG_MAX, "", &d->tag, err);
+	if (!ret)
+		ret = parse_word_field(obj, where, "aname", false, GCS_TAG_MAX, ",", &d->aname, err);
+	if (!ret)
+		ret = parse_path_field(obj, where, "container_path", false, &d->container_path, err);
+	if (!ret)
+		ret = parse_path_field(obj, where, "uvm_path", false, &d->uvm_path, err);
+	if (!ret)
+		ret = jfield_bool(obj, where, "read_only", &d->read_only, err);
+	if (!ret && !d->container_path && !d->uvm_path)
+		ret = uvm_err(err, -EINVAL, "%s: needs container_path or uvm_path", where);
+	return ret;
+}
+
+static int parse_dirs(const json_t *storage, struct storage_request *st, struct uvm_error *err)
+{
 	json_t *arr = NULL, *obj;
 	char where[64];
 	int ret = jfield_array(storage, "storage", "mapped_directories", false, GCS_MAPPED_MAX,
@@ -122,25 +144,9 @@ static int parse_dirs(const json_t *storage, struct storage_request *st, struct 
 	if (!st->dirs)
 		return uvm_err(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < st->n_dirs && !ret; i++) {
-		struct storage_dir *d = &st->dirs[i];
-
 		ret = array_object(arr, i, "mapped_directories", where, sizeof(where), &obj, err);
 		if (!ret)
-			ret = jfield_keys(obj, where, keys, err);
-		if (!ret)
-			ret = parse_word_field(obj, where, "tag", true, GCS_TAG_MAX, "", &d->tag, err);
-		if (!ret)
-			ret = parse_word_field(obj, where, "aname", false, GCS_TAG_MAX, ",", &d->aname,
-					       err);
-		if (!ret)
-			ret = parse_path_field(obj, where, "container_path", false,
-					       &d->container_path, err);
-		if (!ret)
-			ret = parse_path_field(obj, where, "uvm_path", false, &d->uvm_path, err);
-		if (!ret)
-			ret = jfield_bool(obj, where, "read_only", &d->read_only, err);
-		if (!ret && !d->container_path && !d->uvm_path)
-			ret = uvm_err(err, -EINVAL, "%s: needs container_path or uvm_path", where);
+			ret = storage_dir_parse(obj, where, &st->dirs[i], err);
 	}
 	return ret;
 }
@@ -185,10 +191,42 @@ static int parse_disks(const json_t *storage, struct storage_request *st, struct
 	return ret;
 }
 
+static int parse_pipes(const json_t *storage, struct storage_request *st, struct uvm_error *err)
+{
+	static const char *const keys[] = { "container_path", "port", NULL };
+	json_t *arr = NULL, *obj;
+	char where[64];
+	int ret = jfield_array(storage, "storage", "mapped_pipes", false, GCS_MAPPED_MAX, &arr,
+			       err);
+
+	if (ret || !arr)
+		return ret;
+	st->n_pipes = json_array_size(arr);
+	st->pipes = calloc(st->n_pipes + 1, sizeof(*st->pipes));
+	if (!st->pipes)
+		return uvm_err(err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < st->n_pipes && !ret; i++) {
+		struct storage_pipe *p = &st->pipes[i];
+		uint64_t port = 0;
+
+		ret = array_object(arr, i, "mapped_pipes", where, sizeof(where), &obj, err);
+		if (!ret)
+			ret = jfield_keys(obj, where, keys, err);
+		if (!ret)
+			ret = parse_path_field(obj, where, "container_path", true, &p->container_path,
+					       err);
+		/* Below the agent's own ports (its control channel and stdio). */
+		if (!ret)
+			ret = jfield_uint(obj, where, "port", true, 1, GCS_PORT - 1, &port, err);
+		p->port = (uint32_t)port;
+	}
+	return ret;
+}
+
 int storage_request_parse(const json_t *req, struct storage_request *st, struct uvm_error *err)
 {
 	static const char *const keys[] = { "rootfs", "layers", "scratch", "mapped_directories",
-					    "mapped_disks", NULL };
+					    "mapped_disks", "mapped_pipes", NULL };
 	static const char *const scratch_keys[] = { "serial", "tmpfs_size_mb", NULL };
 	json_t *storage = NULL, *scratch = NULL;
 	int ret;
@@ -221,6 +259,8 @@ int storage_request_parse(const json_t *req, struct storage_request *st, struct 
 		ret = parse_dirs(storage, st, err);
 	if (!ret)
 		ret = parse_disks(storage, st, err);
+	if (!ret)
+		ret = parse_pipes(storage, st, err);
 	if (ret)
 		storage_request_free(st);
 	return ret;

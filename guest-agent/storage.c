@@ -315,10 +315,41 @@ static int setup_overlay(struct agent *a, struct container *c, const struct stor
 	return ret;
 }
 
+void storage_9p_options(const struct storage_dir *d, char *opts, size_t size)
+{
+	snprintf(opts, size, "trans=virtio,version=9p2000.L,msize=%d%s%s", P9_MOUNT_MSIZE,
+		 d->aname ? ",aname=" : "", d->aname ? d->aname : "");
+}
+
+int storage_mount_9p(struct mount_list *m, const struct storage_dir *d, const char *target,
+		     struct uvm_error *err)
+{
+	char opts[GCS_TAG_MAX + 128];
+
+	storage_9p_options(d, opts, sizeof(opts));
+	return do_mount(m, d->tag, target, "9p", d->read_only ? MS_RDONLY : 0, opts, err);
+}
+
+int storage_unmount_one(struct mount_list *m, const char *target, struct uvm_error *err)
+{
+	for (size_t i = m->n; i-- > 0;) {
+		if (strcmp(m->paths[i], target))
+			continue;
+		/* Lazily: a process in there keeps its files until it lets go. */
+		if (umount2(target, MNT_DETACH) < 0)
+			return uvm_err_sys(err, -errno, "unmount %s", target);
+		free(m->paths[i]);
+		memmove(&m->paths[i], &m->paths[i + 1], (m->n - i - 1) * sizeof(*m->paths));
+		m->n--;
+		return 0;
+	}
+	return uvm_err(err, -ENOENT, "nothing mounted at %s", target);
+}
+
 static int setup_dirs(struct container *c, const struct storage_request *st,
 		      struct uvm_error *err)
 {
-	char target[GCS_PATH_MAX + 64], opts[GCS_TAG_MAX + 128];
+	char target[GCS_PATH_MAX + 64];
 	int ret = 0;
 
 	for (size_t i = 0; i < st->n_dirs && !ret; i++) {
@@ -328,10 +359,7 @@ static int setup_dirs(struct container *c, const struct storage_request *st,
 			snprintf(target, sizeof(target), "%s", d->uvm_path);
 		else
 			snprintf(target, sizeof(target), "%s/binds/%zu", c->dir, i);
-		snprintf(opts, sizeof(opts), "trans=virtio,version=9p2000.L,msize=%d%s%s",
-			 P9_MOUNT_MSIZE, d->aname ? ",aname=" : "", d->aname ? d->aname : "");
-		ret = do_mount(&c->mounts, d->tag, target, "9p", d->read_only ? MS_RDONLY : 0, opts,
-			       err);
+		ret = storage_mount_9p(&c->mounts, d, target, err);
 		if (ret)
 			uvm_err_prefix(err, "mapped directory %zu: ", i);
 		else if (d->container_path)
@@ -361,6 +389,31 @@ static int setup_disks(struct agent *a, struct container *c, const struct storag
 	return ret;
 }
 
+/* Each pipe's socket in the bundle, relayed to the host, bound into the
+ * container at its path. */
+static int setup_pipes(struct container *c, const struct storage_request *st,
+		       struct uvm_error *err)
+{
+	char path[GCS_PATH_MAX + 64];
+	int ret = 0;
+
+	if (!st->n_pipes)
+		return 0;
+	snprintf(path, sizeof(path), "%s/pipes", c->dir);
+	ret = mkdir_p(path, 0755, err);
+	for (size_t i = 0; i < st->n_pipes && !ret; i++) {
+		snprintf(path, sizeof(path), "%s/pipes/%zu.sock", c->dir, i);
+		ret = pipe_relay_start(path, st->pipes[i].port, &c->relays[c->n_relays], err);
+		if (!ret) {
+			c->n_relays++;
+			ret = add_bind(c, st->pipes[i].container_path, path, false, err);
+		}
+		if (ret)
+			uvm_err_prefix(err, "mapped pipe %zu: ", i);
+	}
+	return ret;
+}
+
 int storage_setup(struct agent *a, struct container *c, const struct storage_request *st,
 		  struct uvm_error *err)
 {
@@ -384,5 +437,7 @@ int storage_setup(struct agent *a, struct container *c, const struct storage_req
 	ret = setup_dirs(c, st, err);
 	if (!ret)
 		ret = setup_disks(a, c, st, err);
+	if (!ret)
+		ret = setup_pipes(c, st, err);
 	return ret;
 }

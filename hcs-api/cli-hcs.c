@@ -437,6 +437,36 @@ static int cmd_mklayer(int argc, char **argv)
 	return 0;
 }
 
+/* modify ID REQUEST: a ResourceModificationRequestResponse, as JSON text or
+ * a file holding it. */
+static int cmd_modify(int argc, char **argv)
+{
+	struct cli_opts o;
+	struct hcs_system *s;
+	struct hcs_error err = { 0 };
+	char *request;
+	int ret;
+
+	if ((ret = parse_opts(argc, argv, &o, "[--root DIR] ID REQUEST.json|'{...}'")))
+		return ret > 0 ? 0 : CLI_FAIL;
+	if (o.first_arg != argc - 2) {
+		fprintf(stderr, "uvmrun: modify: give a compute system id and a "
+			"ResourceModificationRequestResponse (JSON or a file)\n");
+		return CLI_FAIL;
+	}
+	request = argv[o.first_arg + 1][0] == '{' ? strdup(argv[o.first_arg + 1])
+						  : read_config(argv[o.first_arg + 1]);
+	if (!request)
+		return CLI_FAIL;
+	ret = hcs_open(o.root, argv[o.first_arg], &s, &err);
+	if (ret == 0) {
+		ret = hcs_modify(s, request, &err);
+		hcs_close(s);
+	}
+	free(request);
+	return ret < 0 ? fail("modify", &err) : 0;
+}
+
 static int cmd_host(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -478,6 +508,7 @@ const struct cli_command cli_hcs_commands[] = {
 	{ "ps", "a container's processes (ProcessList JSON)", cmd_simple },
 	{ "stats", "a container's statistics (Statistics JSON)", cmd_simple },
 	{ "inspect", "a compute system's ContainerProperties JSON", cmd_simple },
+	{ "modify", "add or remove a mapped folder of a running container", cmd_modify },
 	{ "pause", "freeze a compute system's VM", cmd_simple },
 	{ "resume", "thaw a paused VM", cmd_simple },
 	{ "mklayer", "make a layer disk (ext4, raw or VHD) from a folder, tar or tar.gz", cmd_mklayer },

@@ -96,6 +96,17 @@ static json_t *storage_json(const struct gcs_storage *st, bool *failed)
 				*failed = true;
 		}
 	}
+	if (st->n_pipes) {
+		put(o, "mapped_pipes", arr = json_array(), failed);
+		for (size_t i = 0; arr && i < st->n_pipes; i++) {
+			json_t *m = json_pack("{s:s?, s:I}", "container_path",
+					      st->pipes[i].container_path, "port",
+					      (json_int_t)st->pipes[i].port);
+
+			if (!m || json_array_append_new(arr, m) < 0)
+				*failed = true;
+		}
+	}
 	return o;
 }
 
@@ -127,6 +138,33 @@ int gcs_create_container(struct gcs_client *c, const char *id, const char *oci_s
 int gcs_delete_container(struct gcs_client *c, const char *id, struct uvm_error *err)
 {
 	return gcs_call(c, "delete_container", json_pack("{s:s}", "id", id), NULL, 0, NULL, err);
+}
+
+int gcs_add_mapped_directory(struct gcs_client *c, const char *container,
+			     const struct gcs_mapped_dir *d, struct uvm_error *err)
+{
+	static const char op[] = "add_mapped_directory";
+	json_t *req = json_pack("{s:s, s:{s:s, s:s?, s:s?, s:s?, s:b}}", "container", container,
+				"directory", "tag", d->tag, "aname", d->aname, "container_path",
+				d->container_path, "uvm_path", d->uvm_path, "read_only",
+				d->read_only);
+
+	if (!req)
+		return oom(err, op, req);
+	return gcs_call(c, op, req, NULL, 0, NULL, err);
+}
+
+int gcs_remove_mapped_directory(struct gcs_client *c, const char *container,
+				const char *container_path, const char *uvm_path,
+				struct uvm_error *err)
+{
+	static const char op[] = "remove_mapped_directory";
+	json_t *req = json_pack("{s:s, s:s?, s:s?}", "container", container, "container_path",
+				container_path, "uvm_path", uvm_path);
+
+	if (!req)
+		return oom(err, op, req);
+	return gcs_call(c, op, req, NULL, 0, NULL, err);
 }
 
 static json_t *process_json(const struct gcs_process_params *pp, bool *failed)

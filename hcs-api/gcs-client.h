@@ -85,6 +85,11 @@ struct gcs_mapped_disk {
 	bool read_only;
 };
 
+struct gcs_mapped_pipe {
+	const char *container_path;    /* the socket as the container sees it */
+	uint32_t port;                 /* host vsock port its connections go to */
+};
+
 struct gcs_storage {
 	const char *rootfs;                /* an existing UVM folder as the root, or: */
 	const struct gcs_layer *layers;    /* top-most layer first (overlayfs order) */
@@ -95,6 +100,8 @@ struct gcs_storage {
 	size_t n_dirs;
 	const struct gcs_mapped_disk *disks;
 	size_t n_disks;
+	const struct gcs_mapped_pipe *pipes;
+	size_t n_pipes;
 };
 
 /* Mount the storage and keep the OCI spec (JSON text, sent verbatim) for
@@ -103,6 +110,14 @@ int gcs_create_container(struct gcs_client *c, const char *id, const char *oci_s
 			 size_t spec_len, const struct gcs_storage *storage,
 			 struct uvm_error *err);
 int gcs_delete_container(struct gcs_client *c, const char *id, struct uvm_error *err);
+/* A folder on a spare 9p device (tag, aname) mounted into the running
+ * container at container_path, or in the UVM at uvm_path (one of the two);
+ * and taken away again. */
+int gcs_add_mapped_directory(struct gcs_client *c, const char *container,
+			     const struct gcs_mapped_dir *d, struct uvm_error *err);
+int gcs_remove_mapped_directory(struct gcs_client *c, const char *container,
+				const char *container_path, const char *uvm_path,
+				struct uvm_error *err);
 
 /* ---- processes ---- */
 

@@ -33,5 +33,9 @@ int hcs_connect(const char *root, const char *id, struct hcs_error *err);
  * when fds is NULL). A lost host reads as ALREADY_STOPPED or UNEXPECTED_EXIT. */
 int hcs_call(int fd, const char *root, const char *id, json_t *req, json_t **result,
 	     int *fds, size_t *nfds, struct hcs_error *err);
+/* The same, with descriptors riding on the request (they stay the caller's). */
+int hcs_call_sending(int fd, const char *root, const char *id, json_t *req,
+		     const int *send_fds, size_t n_send, json_t **result, int *fds,
+		     size_t *nfds, struct hcs_error *err);
 
 #endif

@@ -63,6 +63,13 @@ static int host_gone(const char *root, const char *id, struct hcs_error *err)
 int hcs_call(int fd, const char *root, const char *id, json_t *req, json_t **result,
 	     int *fds, size_t *nfds, struct hcs_error *err)
 {
+	return hcs_call_sending(fd, root, id, req, NULL, 0, result, fds, nfds, err);
+}
+
+int hcs_call_sending(int fd, const char *root, const char *id, json_t *req,
+		     const int *send_fds, size_t n_send, json_t **result, int *fds,
+		     size_t *nfds, struct hcs_error *err)
+{
 	int got[CONTROL_MAX_FDS];
 	size_t ngot = 0;
 	json_t *resp = NULL, *r;
@@ -75,7 +82,7 @@ int hcs_call(int fd, const char *root, const char *id, json_t *req, json_t **res
 		json_decref(req);
 		return host_gone(root, id, err);
 	}
-	ret = control_send(fd, req, NULL, 0);
+	ret = control_send(fd, req, send_fds, n_send);
 	json_decref(req);
 	if (ret == 0)
 		ret = control_recv(fd, &resp, got, &ngot);
@@ -462,13 +469,35 @@ int hcs_mapped_virtual_disks(struct hcs_system *s, char **out_json, struct hcs_e
 	return property(s, false, false, "MappedVirtualDiskControllers", json_object, out_json, err);
 }
 
+/* An added folder travels as a descriptor opened here, by the caller: the
+ * host process may be jailed where HostPath is not visible. */
 int hcs_modify(struct hcs_system *s, const char *request_json, struct hcs_error *err)
 {
 	struct hcs_resource_modification m;
+	struct hcs_mapped_dir md;
 	struct uvm_error uerr = { 0 };
+	json_t *result = NULL;
+	int dir = -1, ret;
 
+	if (s->closed)
+		return hcs_err(err, HCS_E_ALREADY_CLOSED, 0, "the handle was closed");
 	if (hcs_resource_modification_parse(request_json, strlen(request_json), &m, &uerr) < 0)
 		return hcs_err_from_uvm(err, &uerr, true);
+	ret = hcs_mapped_dir_parse(m.settings, m.settings_len, &md, &uerr);
+	if (ret == 0 && (!m.request_type || strcmp(m.request_type, "Remove"))) {
+		dir = open(md.host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir < 0)
+			ret = uvm_err_sys(&uerr, -errno, "Settings.HostPath: %s", md.host_path);
+	}
+	hcs_mapped_dir_free(&md);
 	hcs_resource_modification_free(&m);
-	return simple_call(s, json_pack("{s:s}", "op", "modify"), err);
+	if (ret < 0)
+		return hcs_err_from_uvm(err, &uerr, true);
+	ret = hcs_call_sending(s->fd, s->root, s->id,
+			       json_pack("{s:s, s:s}", "op", "modify", "request", request_json),
+			       &dir, dir >= 0 ? 1 : 0, &result, NULL, NULL, err);
+	json_decref(result);
+	if (dir >= 0)
+		close(dir);
+	return ret;
 }

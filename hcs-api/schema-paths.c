@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum want { WANT_ANY, WANT_DIR, WANT_FILE };
+enum want { WANT_ANY, WANT_DIR, WANT_FILE, WANT_SOCKET };
 
 static int check_one(struct uvm_error *err, const char *field, const char *path, enum want want)
 {
@@ -24,6 +24,8 @@ static int check_one(struct uvm_error *err, const char *field, const char *path,
 		return uvm_err(err, -ENOTDIR, "%s: %s: not a directory", field, path);
 	if (want == WANT_FILE && S_ISDIR(st.st_mode))
 		return uvm_err(err, -EISDIR, "%s: %s: is a directory, expected a file", field, path);
+	if (want == WANT_SOCKET && !S_ISSOCK(st.st_mode))
+		return uvm_err(err, -ENOTSOCK, "%s: %s: not a Unix socket", field, path);
 	if (want == WANT_FILE && access(path, R_OK) < 0)
 		return uvm_err_sys(err, -errno, "%s: %s", field, path);
 	return 0;
@@ -83,6 +85,11 @@ int hcs_config_check_paths(const struct hcs_container_config *cfg, struct uvm_er
 	for (size_t i = 0; i < cfg->n_mapped_directories; i++) {
 		snprintf(field, sizeof(field), "MappedDirectories[%zu].HostPath", i);
 		if ((ret = check_one(err, field, cfg->mapped_directories[i].host_path, WANT_ANY)) < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < cfg->n_mapped_pipes; i++) {
+		snprintf(field, sizeof(field), "MappedPipes[%zu].HostPath", i);
+		if ((ret = check_one(err, field, cfg->mapped_pipes[i].host_path, WANT_SOCKET)) < 0)
 			return ret;
 	}
 	for (size_t i = 0; i < cfg->n_mapped_virtual_disks; i++) {

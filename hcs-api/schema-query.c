@@ -127,10 +127,16 @@ static int check_resource_type(struct hcs_walk *w, const void *obj, const struct
 	const char *s = *HCS_CAT(obj, f, char *);
 
 	if (!s)
-		return hcs_problem(w, f->name, -EINVAL, "required: \"Network\"");
+		return hcs_problem(w, f->name, -EINVAL, "required: \"MappedDirectory\" or \"Network\"");
+	if (!strcmp(s, "MappedDirectory"))
+		return 0;
 	if (!strcmp(s, "Network"))
 		return hcs_problem(w, f->name, -EOPNOTSUPP, "networking is not supported yet");
-	return hcs_problem(w, f->name, -EINVAL, "unknown resource type \"%.100s\" (known: \"Network\")", s);
+	if (!strcmp(s, "MappedVirtualDisk"))
+		return hcs_problem(w, f->name, -EOPNOTSUPP, "disks cannot be added to a running "
+				   "utility VM yet");
+	return hcs_problem(w, f->name, -EINVAL, "unknown resource type \"%.100s\" (known: "
+			   "\"MappedDirectory\", \"Network\")", s);
 }
 
 static int check_request_type(struct hcs_walk *w, const void *obj, const struct hcs_field *f)
@@ -144,6 +150,22 @@ static int check_request_type(struct hcs_walk *w, const void *obj, const struct 
 	return 0;
 }
 
+/* For "MappedDirectory", Settings is a MappedDir. */
+static int check_mapped_dir_settings(struct hcs_walk *w, const struct hcs_resource_modification *m)
+{
+	struct hcs_mapped_dir md;
+	struct uvm_error err = { 0 };
+	int ret;
+
+	if (!m->settings)
+		return hcs_problem(w, "Settings", -EINVAL, "required: a MappedDir");
+	ret = hcs_mapped_dir_parse(m->settings, m->settings_len, &md, &err);
+	hcs_mapped_dir_free(&md);
+	if (ret < 0)
+		return hcs_problem(w, "Settings", ret, "%s", err.msg);
+	return 0;
+}
+
 /* For "Network", Settings is the endpoint ID. */
 static int check_modification(struct hcs_walk *w, const void *obj)
 {
@@ -151,6 +173,8 @@ static int check_modification(struct hcs_walk *w, const void *obj)
 	json_t *settings;
 	bool is_string;
 
+	if (m->resource_type && !strcmp(m->resource_type, "MappedDirectory"))
+		return check_mapped_dir_settings(w, m);
 	if (!m->resource_type || strcmp(m->resource_type, "Network"))
 		return 0;
 	if (!m->settings)

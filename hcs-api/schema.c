@@ -31,7 +31,8 @@
  * MappedDirectories           | A | 9p shares: HostPath and ContainerPath absolute; ReadOnly,
  *                             |   | CreateInUtilityVM, LinuxMetadata accepted; BandwidthMaximum and
  *                             |   | IOPSMaximum: the export's rate limits
- * MappedPipes                 | Y | a host Unix socket in the container over vsock: not built yet
+ * MappedPipes                 | A | HostPath: a host Unix socket (absolute; must exist); ContainerPipeName:
+ *                             |   | the absolute path where the container finds it; at most 16
  * SandboxPath                 | W | older Docker's Hyper-V sandbox folder (LayerFolderPath here)
  * HvPartition                 | R | must be true: every container gets its own utility VM
  * NetworkSharedContainerName  | N | sharing another container's network stack
@@ -114,11 +115,28 @@ static const struct hcs_field mapped_dir_fields[] = {
 };
 static const struct hcs_type mapped_dir_type = HCS_TYPE(struct hcs_mapped_dir, mapped_dir_fields, NULL);
 
-/* ---- MappedPipe (the array is refused; the shape is still read) ---- */
+int hcs_mapped_dir_parse(const char *json, size_t len, struct hcs_mapped_dir *out,
+			 struct uvm_error *err)
+{
+	struct hcs_walk w;
+
+	hcs_walk_init(&w, err, NULL, NULL);
+	return hcs_decode(&w, &mapped_dir_type, json, len, out);
+}
+
+void hcs_mapped_dir_free(struct hcs_mapped_dir *md)
+{
+	if (md)
+		hcs_free(&mapped_dir_type, md);
+}
+
+/* ---- MappedPipe: a host Unix socket, reached over vsock ---- */
 
 static const struct hcs_field mapped_pipe_fields[] = {
-	HCS_F(struct hcs_mapped_pipe, host_path, "HostPath", HCS_STRING, 0, NULL, NULL),
-	HCS_F(struct hcs_mapped_pipe, container_pipe_name, "ContainerPipeName", HCS_STRING, 0, NULL, NULL),
+	HCS_F(struct hcs_mapped_pipe, host_path, "HostPath", HCS_STRING, 0,
+	      hcs_check_abs_path_required, NULL),
+	HCS_F(struct hcs_mapped_pipe, container_pipe_name, "ContainerPipeName", HCS_STRING, 0,
+	      hcs_check_abs_path_required, NULL),
 };
 static const struct hcs_type mapped_pipe_type = HCS_TYPE(struct hcs_mapped_pipe, mapped_pipe_fields, NULL);
 
@@ -333,6 +351,18 @@ static int check_sandbox_size(struct hcs_walk *w, const void *obj, const struct 
 	return 0;
 }
 
+/* Each pipe is a vsock route in the VMM: HCS_MAX_MAPPED_PIPES at most. */
+static int check_mapped_pipes(struct hcs_walk *w, const void *obj, const struct hcs_field *f)
+{
+	const struct hcs_container_config *cc = obj;
+
+	(void)f;
+	if (cc->n_mapped_pipes > HCS_MAX_MAPPED_PIPES)
+		return hcs_problem(w, "MappedPipes", -E2BIG, "at most %d, got %zu",
+				   HCS_MAX_MAPPED_PIPES, cc->n_mapped_pipes);
+	return 0;
+}
+
 static int check_memory(struct hcs_walk *w, const void *obj, const struct hcs_field *f)
 {
 	int64_t v = *HCS_CAT(obj, f, int64_t);
@@ -429,8 +459,7 @@ static const struct hcs_field container_config_fields[] = {
 	HCS_FN(CC, mapped_directories, n_mapped_directories, "MappedDirectories", HCS_OBJECT_ARRAY,
 	       &mapped_dir_type, HCS_OMITEMPTY, NULL, NULL),
 	HCS_FN(CC, mapped_pipes, n_mapped_pipes, "MappedPipes", HCS_OBJECT_ARRAY, &mapped_pipe_type,
-	       HCS_OMITEMPTY, hcs_refuse_not_yet,
-	       "a host socket reachable in the container over vsock is not built yet"),
+	       HCS_OMITEMPTY, check_mapped_pipes, NULL),
 	HCS_F(CC, sandbox_path, "SandboxPath", HCS_STRING, HCS_OMITEMPTY, hcs_refuse_windows_only,
 	      "the Hyper-V sandbox folder of older Docker; use LayerFolderPath"),
 	HCS_F(CC, hv_partition, "HvPartition", HCS_BOOL, 0, check_hv_partition, NULL),

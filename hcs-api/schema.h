@@ -78,7 +78,13 @@ struct hcs_mapped_dir {                /* MappedDir: a host folder shared over 9
 	bool linux_metadata;           /* "LinuxMetadata" */
 };
 
-struct hcs_mapped_pipe {               /* MappedPipe (Windows named pipes; refused) */
+/* A MappedDir on its own (the Settings of a "MappedDirectory" Modify). */
+int hcs_mapped_dir_parse(const char *json, size_t len, struct hcs_mapped_dir *out,
+			 struct uvm_error *err);
+void hcs_mapped_dir_free(struct hcs_mapped_dir *md);
+
+#define HCS_MAX_MAPPED_PIPES 16
+struct hcs_mapped_pipe {               /* MappedPipe: a host Unix socket in the container */
 	char *host_path;               /* "HostPath" */
 	char *container_pipe_name;     /* "ContainerPipeName" */
 };
@@ -248,16 +254,17 @@ bool hcs_compute_system_query_matches(const struct hcs_compute_system_query *q, 
 /* ---- ResourceModificationRequestResponse (input of Modify) ---- */
 
 struct hcs_resource_modification {
-	char *resource_type;           /* "ResourceType": "Network" */
+	char *resource_type;           /* "ResourceType": "MappedDirectory", "Network" */
 	/* "Settings": any JSON value, verbatim text as in the input; NULL = null. */
 	char *settings;
 	size_t settings_len;
 	char *request_type;            /* "RequestType": "Add" or "Remove" */
 };
 
-/* Networking is not supported yet, so *_parse and *_validate refuse every
- * request hcsshim can make today (-EOPNOTSUPP) after checking its shape;
- * *_decode reads them. */
+/* "MappedDirectory" adds (RequestType "Add") or removes a
+ * mapped folder; Settings is a MappedDir (for Remove, its ContainerPath and
+ * CreateInUtilityVM pick the folder). "Network" is refused (-EOPNOTSUPP):
+ * networking is not supported yet. *_decode reads without these checks. */
 int hcs_resource_modification_parse(const char *json, size_t len,
 				    struct hcs_resource_modification *out, struct uvm_error *err);
 int hcs_resource_modification_decode(const char *json, size_t len,

@@ -24,6 +24,14 @@ struct host_process {
 	int exit_status;
 };
 
+/* A mapped folder added while running, on spare 9p device `slot`. */
+struct host_hot_dir {
+	bool used;
+	bool in_uvm;                  /* CreateInUtilityVM */
+	char *path;                   /* ContainerPath */
+	char name[24];                /* export name, new for every addition */
+};
+
 struct host {
 	const char *root, *id;
 	char dir[4096];
@@ -42,11 +50,24 @@ struct host {
 	unsigned handles;             /* open compute-system handles */
 	bool had_handles;
 	struct host_process procs[HOST_MAX_PROCESSES];
+
+	struct vmm_live *live;        /* the VM's spare folder devices */
+	pthread_mutex_t modify_lock;  /* one Modify at a time */
+	struct host_hot_dir hot_dirs[PLAN_SPARE_SHARES];
+	unsigned hot_seq;
 };
 
-/* The response to one request (a new reference); fds (up to 3) in *fds. */
-json_t *host_handle_request(struct host *h, json_t *req, int *fds, size_t *nfds,
-			    bool *is_handle);
+/* The response to one request (a new reference); fds (up to 3) in *fds.
+ * in_fds came with the request: a handler that keeps one sets it to -1. */
+json_t *host_handle_request(struct host *h, json_t *req, int *in_fds, size_t n_in, int *fds,
+			    size_t *nfds, bool *is_handle);
+/* Modify (uvm-host-modify.c): mapped folders added and removed while running. */
+json_t *host_op_modify(struct host *h, json_t *req, int *in_fds, size_t n_in);
+
+/* Shared by the request handlers. */
+enum host_state host_get_state(struct host *h);
+json_t *host_not_running(struct host *h);
+json_t *host_error_from_uvm(const struct uvm_error *e);
 /* Called when a connection that said hello as a handle goes away. */
 void host_handle_closed(struct host *h);
 

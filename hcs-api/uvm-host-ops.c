@@ -16,7 +16,7 @@
 
 #define ERR(kind, ...) control_error_response(kind, __VA_ARGS__)
 
-static json_t *from_uvm(const struct uvm_error *e)
+json_t *host_error_from_uvm(const struct uvm_error *e)
 {
 	struct hcs_error he;
 
@@ -26,7 +26,7 @@ static json_t *from_uvm(const struct uvm_error *e)
 	return ERR(he.kind, "%s", he.msg);
 }
 
-static enum host_state get_state(struct host *h)
+enum host_state host_get_state(struct host *h)
 {
 	enum host_state s;
 
@@ -36,9 +36,9 @@ static enum host_state get_state(struct host *h)
 	return s;
 }
 
-static json_t *not_running(struct host *h)
+json_t *host_not_running(struct host *h)
 {
-	enum host_state s = get_state(h);
+	enum host_state s = host_get_state(h);
 
 	if (s == HOST_STOPPED)
 		return ERR(HCS_E_ALREADY_STOPPED, "compute system %s has stopped", h->id);
@@ -58,7 +58,7 @@ static int64_t int_arg(json_t *req, const char *key, int64_t dflt)
 static json_t *op_hello(struct host *h)
 {
 	return control_ok(json_pack("{s:s, s:s, s:i}", "id", h->id, "state",
-				    host_state_name(get_state(h)), "pid", (int)getpid()));
+				    host_state_name(host_get_state(h)), "pid", (int)getpid()));
 }
 
 static json_t *op_start(struct host *h)
@@ -82,7 +82,7 @@ static json_t *op_start(struct host *h)
 
 		if (ret == 0)
 			break;
-		if (get_state(h) == HOST_STOPPED) {
+		if (host_get_state(h) == HOST_STOPPED) {
 			char last[256];
 
 			host_last_error(h, last, sizeof(last));
@@ -107,22 +107,22 @@ static json_t *op_start(struct host *h)
 static json_t *op_shutdown(struct host *h, json_t *req)
 {
 	struct uvm_error err = { 0 };
-	enum host_state s = get_state(h);
+	enum host_state s = host_get_state(h);
 
 	if (s == HOST_CREATED) {
 		host_request_stop(h);
 		return control_ok(NULL);
 	}
 	if (s != HOST_RUNNING)
-		return not_running(h);
+		return host_not_running(h);
 	if (gcs_shutdown(h->gcs, (unsigned)int_arg(req, "grace_ms", 10000), &err) < 0)
-		return from_uvm(&err);
+		return host_error_from_uvm(&err);
 	return control_ok(NULL);
 }
 
 static json_t *op_terminate(struct host *h)
 {
-	if (get_state(h) == HOST_STOPPED)
+	if (host_get_state(h) == HOST_STOPPED)
 		return ERR(HCS_E_ALREADY_STOPPED, "compute system %s has stopped", h->id);
 	host_request_stop(h);
 	return control_ok(NULL);
@@ -195,9 +195,9 @@ static json_t *op_create_process(struct host *h, json_t *req, int *fds, size_t *
 	if (hcs_process_config_parse(text, strlen(text), &pc, &err) < 0)
 		return ERR(err.code == -EOPNOTSUPP ? HCS_E_NOT_SUPPORTED : HCS_E_INVALID_DATA,
 			   "ProcessConfig: %s", err.msg);
-	if (get_state(h) != HOST_RUNNING) {
+	if (host_get_state(h) != HOST_RUNNING) {
 		hcs_process_config_free(&pc);
-		return not_running(h);
+		return host_not_running(h);
 	}
 	ret = process_request_build(&pc, &pr, &err);
 	pthread_mutex_lock(&h->lock);
@@ -235,7 +235,7 @@ static json_t *op_create_process(struct host *h, json_t *req, int *fds, size_t *
 	process_request_free(&pr);
 	hcs_process_config_free(&pc);
 	if (ret < 0)
-		return from_uvm(&err);
+		return host_error_from_uvm(&err);
 	if (first) {
 		pthread_mutex_lock(&h->lock);
 		h->init_handle = p.id;
@@ -310,7 +310,7 @@ static json_t *op_wait_process(struct host *h, json_t *req)
 		if (ret == -ETIMEDOUT)
 			return ERR(HCS_E_TIMEOUT, "process %d is still running", p->pid);
 		if (ret < 0)
-			return from_uvm(&err);
+			return host_error_from_uvm(&err);
 		pthread_mutex_lock(&h->lock);
 		p->exited = true;
 		p->exit_status = status;
@@ -348,7 +348,7 @@ static json_t *op_process_call(struct host *h, json_t *req, const char *op)
 		pthread_mutex_unlock(&h->lock);
 	}
 	if (ret < 0)
-		return from_uvm(&err);
+		return host_error_from_uvm(&err);
 	return control_ok(NULL);
 }
 
@@ -364,7 +364,7 @@ static json_t *op_process_status(struct host *h, json_t *req)
 	if (p->exited)
 		return control_ok(json_pack("{s:b, s:i}", "running", 0, "exit_status", p->exit_status));
 	if (gcs_process_status(h->gcs, p->handle, &st, &err) < 0)
-		return from_uvm(&err);
+		return host_error_from_uvm(&err);
 	return control_ok(json_pack("{s:b, s:i}", "running", st.running, "exit_status",
 				    st.running ? 0 : st.exit_status));
 }
@@ -378,7 +378,7 @@ static json_t *op_properties(struct host *h, json_t *req)
 	struct gcs_process_info *procs = NULL;
 	struct gcs_stats st;
 	struct uvm_error err = { 0 };
-	enum host_state s = get_state(h);
+	enum host_state s = host_get_state(h);
 	bool running = s == HOST_RUNNING, created;
 	size_t n = 0;
 	json_t *result;
@@ -397,7 +397,7 @@ static json_t *op_properties(struct host *h, json_t *req)
 	cp.stopped = s == HOST_STOPPED;
 	if (running && created && json_is_true(json_object_get(req, "statistics"))) {
 		if (gcs_container_stats(h->gcs, h->id, &st, &err) < 0)
-			return from_uvm(&err);
+			return host_error_from_uvm(&err);
 		cp.statistics.timestamp.tv_sec = (time_t)(st.timestamp_ns / 1000000000);
 		cp.statistics.timestamp.tv_nsec = (long)(st.timestamp_ns % 1000000000);
 		cp.statistics.container_start_time.tv_sec = (time_t)(st.start_time_ns / 1000000000);
@@ -418,7 +418,7 @@ static json_t *op_properties(struct host *h, json_t *req)
 	}
 	if (running && created && json_is_true(json_object_get(req, "processes"))) {
 		if (gcs_list_processes(h->gcs, h->id, &procs, &n, &err) < 0)
-			return from_uvm(&err);
+			return host_error_from_uvm(&err);
 		items = calloc(n ? n : 1, sizeof(*items));
 		for (size_t i = 0; items && i < n; i++) {
 			items[i].create_timestamp.tv_sec = (time_t)(procs[i].start_time_ns / 1000000000);
@@ -460,7 +460,8 @@ static json_t *op_properties(struct host *h, json_t *req)
 	return control_ok(result);
 }
 
-json_t *host_handle_request(struct host *h, json_t *req, int *fds, size_t *nfds, bool *is_handle)
+json_t *host_handle_request(struct host *h, json_t *req, int *in_fds, size_t n_in, int *fds,
+			    size_t *nfds, bool *is_handle)
 {
 	const char *op = json_string_value(json_object_get(req, "op"));
 
@@ -482,8 +483,7 @@ json_t *host_handle_request(struct host *h, json_t *req, int *fds, size_t *nfds,
 	if (strcmp(op, "properties") == 0)
 		return op_properties(h, req);
 	if (strcmp(op, "modify") == 0)
-		return ERR(HCS_E_NOT_SUPPORTED, "modify: adding or removing resources of a running "
-			   "utility VM is not implemented yet");
+		return host_op_modify(h, req, in_fds, n_in);
 	if (strcmp(op, "create_process") == 0)
 		return op_create_process(h, req, fds, nfds);
 	if (strcmp(op, "open_process") == 0)

@@ -18,6 +18,7 @@
 
 #include "../vmm/fileio.h"
 #include "../vmm/jail.h"
+#include "../vmm/live.h"
 #include "control-wire.h"
 #include "uvm-host-internal.h"
 #include "uvm-state.h"
@@ -120,10 +121,11 @@ static void *conn_thread(void *arg)
 
 		if (control_recv(c->fd, &req, fds, &nfds) < 0)
 			break;
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);            /* requests carry none */
-		resp = host_handle_request(c->h, req, out_fds, &n_out, &hello);
+		resp = host_handle_request(c->h, req, fds, nfds, out_fds, &n_out, &hello);
 		json_decref(req);
+		for (size_t i = 0; i < nfds; i++)
+			if (fds[i] >= 0)
+				close(fds[i]);     /* the ones the handler did not keep */
 		if (hello && !is_handle) {
 			is_handle = true;
 			pthread_mutex_lock(&c->h->lock);
@@ -259,6 +261,8 @@ static int load_config(struct host *h, struct uvm_error *err)
 	free(text);
 	if (ret == 0)
 		ret = plan_build(&h->cc, h->dir, &h->plan, err);
+	if (ret == 0 && (ret = vmm_live_create(&h->live, err)) == 0)
+		h->plan.vm.live = h->live;
 	if (ret == 0)
 		ret = vmm_config_check(&h->plan.vm, err);
 	return ret;
@@ -381,6 +385,7 @@ int uvm_host_main(const char *root, const char *id, int ready_fd, const struct v
 	h->main_tid = (pid_t)syscall(SYS_gettid);
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->changed, NULL);
+	pthread_mutex_init(&h->modify_lock, NULL);
 	snprintf(h->dir, sizeof(h->dir), "%s/%s", root, id);
 
 	if (path_fmt(lock_path, sizeof(lock_path), "%s/%s", h->dir, STATE_LOCK) < 0) {

@@ -123,6 +123,29 @@ static int map_virtual_disks(const struct hcs_container_config *cc, struct uvm_p
 	return 0;
 }
 
+/* Each host socket is a vsock port the guest connects to; the agent
+ * relays connections made to ContainerPipeName there. */
+static int map_pipes(const struct hcs_container_config *cc, struct uvm_plan *p,
+		     struct uvm_error *err)
+{
+	if (cc->n_mapped_pipes > VMM_MAX_VSOCK_ROUTES)
+		return uvm_err(err, -E2BIG, "MappedPipes: more than %d", VMM_MAX_VSOCK_ROUTES);
+	for (size_t i = 0; i < cc->n_mapped_pipes; i++) {
+		uint32_t port = PLAN_PIPE_PORT_BASE + (uint32_t)i;
+
+		p->vm.vsock.routes[i] = (struct vmm_vsock_route){
+			.port = port, .path = cc->mapped_pipes[i].host_path,
+		};
+		p->pipes[i] = (struct gcs_mapped_pipe){
+			.container_path = cc->mapped_pipes[i].container_pipe_name, .port = port,
+		};
+	}
+	p->vm.vsock.nroutes = (unsigned)cc->n_mapped_pipes;
+	p->storage.pipes = p->pipes;
+	p->storage.n_pipes = cc->n_mapped_pipes;
+	return 0;
+}
+
 int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 	       struct uvm_plan *p, struct uvm_error *err)
 {
@@ -177,8 +200,23 @@ int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 			return ret;
 		p->storage.scratch_serial = "scratch";
 	}
-	if ((ret = map_dirs(cc, p, err)) || (ret = map_virtual_disks(cc, p, err)))
+	if ((ret = map_dirs(cc, p, err)) || (ret = map_virtual_disks(cc, p, err)) ||
+	    (ret = map_pipes(cc, p, err)))
 		return ret;
+	{
+		/* rng, disks, one device per folder, vsock: the spares get the rest. */
+		unsigned used = 1 + p->vm.ndisks + p->vm.nshares + 1, spare = PLAN_SPARE_SHARES;
+
+		if (used > PLAN_PCI_DEVICES)
+			return uvm_err(err, -E2BIG, "Layers, MappedDirectories, MappedVirtualDisks: "
+				       "%u devices in all, more than the %d a utility VM has room for",
+				       used, PLAN_PCI_DEVICES);
+		if (spare > PLAN_PCI_DEVICES - used)
+			spare = PLAN_PCI_DEVICES - used;
+		if (spare > VMM_MAX_SHARES - p->vm.nshares)
+			spare = VMM_MAX_SHARES - p->vm.nshares;
+		p->vm.spare_shares = spare;
+	}
 	p->host_name = cc->host_name && *cc->host_name ? cc->host_name : NULL;
 	/* ProcessorWeight is 0..10000 like cgroup v2's cpu.weight (1..10000). */
 	p->cpu_weight = cc->processor_weight;

@@ -2,7 +2,8 @@
  * (kernel, initrd, command line, vCPUs, memory, disks with their serials and
  * rate limits, the 9p exports, the vsock socket) and the storage the agent
  * mounts for the container (layers top-most first, the scratch disk, mapped
- * folders and disks), plus the host-side CPU limits. Pure mapping, plus
+ * folders and disks), the host sockets mapped in as vsock routes, plus the
+ * host-side CPU limits. Pure mapping, plus
  * creating the scratch disk file; no VM is touched here. */
 #ifndef UVM_PLAN_H
 #define UVM_PLAN_H
@@ -15,6 +16,13 @@
 
 #define PLAN_DEFAULT_SANDBOX_BYTES (20ULL << 30)  /* Docker's default LCOW sandbox size */
 #define PLAN_SCRATCH_FILE "scratch.img"            /* under LayerFolderPath */
+/* Empty folder devices for MappedDirectories added while running (Modify),
+ * fewer when the PCI bus has no room for them. */
+#define PLAN_SPARE_SHARES 4
+#define PLAN_PCI_DEVICES 31                         /* slots beside the host bridge */
+/* MappedPipes[i] is host vsock port PLAN_PIPE_PORT_BASE + i (below the
+ * agent's own ports, GCS_PORT and up). */
+#define PLAN_PIPE_PORT_BASE 0x20000000u
 
 struct uvm_plan {
 	struct vmm_config vm;
@@ -28,6 +36,7 @@ struct uvm_plan {
 	struct gcs_layer layers[VMM_MAX_DISKS];
 	struct gcs_mapped_dir dirs[VMM_MAX_SHARES];
 	struct gcs_mapped_disk disks[VMM_MAX_DISKS];
+	struct gcs_mapped_pipe pipes[VMM_MAX_VSOCK_ROUTES];
 	struct gcs_storage storage;
 	const char *host_name;             /* NULL: the container's id */
 	uint64_t cpu_weight;               /* cgroup v2 cpu.weight; 0: leave */

@@ -2,7 +2,7 @@
  * any thread exists, a private mount namespace whose root is an empty tmpfs
  * holding only what this VM uses, at the same paths (kernel and initrd
  * read-only, each disk and share with its own access, the vsock socket's
- * folder, a /dev/kvm node made for the jail's user, a /proc showing only
+ * folder and the host sockets routed to vsock ports, a /dev/kvm node made for the jail's user, a /proc showing only
  * processes, not other users'), then the user and group, with no
  * supplementary groups and no capabilities left. */
 #include "jail.h"
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define NEW_ROOT "/tmp"              /* a folder every system has; hidden, not used */
-#define MAX_PATHS (2 + VMM_MAX_DISKS + VMM_MAX_SHARES + 1)
+#define MAX_PATHS (2 + VMM_MAX_DISKS + VMM_MAX_SHARES + VMM_MAX_VSOCK_ROUTES + 1)
 
 struct exposed {
 	const char *path;
@@ -112,6 +112,8 @@ int vmm_jail_enter(const struct vmm_config *cfg, struct uvm_error *err)
 			p[n] = cfg->disks[i].path, ro[n] = cfg->disks[i].read_only, dir[n++] = false;
 		for (unsigned i = 0; i < cfg->nshares; i++)
 			p[n] = cfg->shares[i].host_path, ro[n] = cfg->shares[i].read_only, dir[n++] = true;
+		for (unsigned i = 0; i < cfg->vsock.nroutes; i++)
+			p[n] = cfg->vsock.routes[i].path, ro[n] = false, dir[n++] = false;
 		if (cfg->vsock.path) {
 			char *slash;
 

@@ -1,12 +1,14 @@
 /* Creation and teardown of a VM's PCI and virtio devices (vm-devices.h). */
 #include "vm-devices.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../devices/virtio-blk.h"
 #include "../devices/virtio-rng.h"
 #include "../devices/virtio-vsock.h"
+#include "live.h"
 
 static int attach(struct vm_devices *devs, struct virtio_device *vdev, struct uvm_error *err)
 {
@@ -19,6 +21,24 @@ static int attach(struct vm_devices *devs, struct virtio_device *vdev, struct uv
 	if (ret < 0)
 		return ret;
 	devs->transport_ready[i] = true;
+	return 0;
+}
+
+/* A virtio-9p device under its tag (no exports yet). */
+static int new_share_device(struct vm_devices *devs, struct vm *vm, const char *tag,
+			    struct virtio_9p **out, struct uvm_error *err)
+{
+	int ret;
+
+	if (devs->nshare_devices == VMM_MAX_SHARES)
+		return uvm_err(err, -E2BIG, "at most %d folder devices, spares included",
+			       VMM_MAX_SHARES);
+	snprintf(devs->names[devs->count], sizeof(devs->names[0]), "9p%u", devs->nshare_devices);
+	if ((ret = virtio_9p_create(out, devs->names[devs->count], tag, &vm->mem, err)) < 0 ||
+	    (ret = attach(devs, virtio_9p_device(*out), err)) < 0)
+		return ret;
+	devs->shares[devs->nshare_devices] = *out;
+	devs->share_tags[devs->nshare_devices++] = tag;
 	return 0;
 }
 
@@ -36,14 +56,8 @@ static int add_share(struct vm_devices *devs, struct vm *vm, const struct vmm_sh
 	for (unsigned i = 0; i < devs->nshare_devices && !p9; i++)
 		if (!strcmp(devs->share_tags[i], sh->tag))
 			p9 = devs->shares[i];
-	if (!p9) {
-		snprintf(devs->names[devs->count], sizeof(devs->names[0]), "9p%u", devs->nshare_devices);
-		if ((ret = virtio_9p_create(&p9, devs->names[devs->count], sh->tag, &vm->mem, err)) < 0 ||
-		    (ret = attach(devs, virtio_9p_device(p9), err)) < 0)
-			return ret;
-		devs->shares[devs->nshare_devices] = p9;
-		devs->share_tags[devs->nshare_devices++] = sh->tag;
-	}
+	if (!p9 && (ret = new_share_device(devs, vm, sh->tag, &p9, err)) < 0)
+		return ret;
 	ret = virtio_9p_add_export(p9, &exp, err);
 	if (ret < 0)
 		uvm_err_prefix(err, "--share %s: ", sh->host_path);
@@ -90,6 +104,14 @@ int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_c
 	for (unsigned i = 0; i < cfg->nshares; i++)
 		if ((ret = add_share(devs, vm, &cfg->shares[i], err)) < 0)
 			goto fail;
+	for (unsigned i = 0; i < cfg->spare_shares; i++) {
+		char *tag = devs->spare_tags[i];
+
+		snprintf(tag, sizeof(devs->spare_tags[0]), VMM_SPARE_SHARE_TAG "%u", i);
+		if ((ret = new_share_device(devs, vm, tag, &devs->spare_shares[i], err)) < 0)
+			goto fail;
+		devs->nspare_shares++;
+	}
 
 	if (cfg->vsock.path) {
 		struct virtio_vsock *vs;
@@ -99,6 +121,14 @@ int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_c
 					       cfg->vsock.path, &vm->mem, err)) < 0) {
 			uvm_err_prefix(err, "--vsock: ");
 			goto fail;
+		}
+		for (unsigned i = 0; i < cfg->vsock.nroutes; i++) {
+			const struct vmm_vsock_route *r = &cfg->vsock.routes[i];
+
+			if ((ret = virtio_vsock_add_route(vs, r->port, r->path, err)) < 0) {
+				virtio_device_destroy(virtio_vsock_device(vs));
+				goto fail;
+			}
 		}
 		if ((ret = attach(devs, virtio_vsock_device(vs), err)) < 0)
 			goto fail;
@@ -118,6 +148,7 @@ void vm_devices_destroy(struct vm_devices *devs)
 	}
 	devs->count = 0;
 	devs->nshare_devices = 0;
+	devs->nspare_shares = 0;
 	if (devs->pci_ready)
 		pci_bus_destroy(&devs->pci);
 	if (devs->irq_ready)

@@ -1,6 +1,6 @@
 /* The devices one VM gets beyond the legacy platform: the interrupt routing
  * table, PCI bus 0, and the virtio devices on it (an entropy source, one
- * virtio-blk per --disk, one virtio-9p per share tag, vsock), created from
+ * virtio-blk per --disk, one virtio-9p per share tag and per spare, vsock), created from
  * the configuration before the VM runs and torn down after its vCPUs stop. */
 #ifndef UVM_VM_DEVICES_H
 #define UVM_VM_DEVICES_H
@@ -12,7 +12,7 @@
 #include "vm.h"
 #include "vmm.h"
 
-/* rng, disks, one 9p device per share tag, vsock */
+/* rng, disks, one 9p device per share tag or spare, vsock */
 #define VM_MAX_VIRTIO (1 + VMM_MAX_DISKS + VMM_MAX_SHARES + 1)
 
 struct vm_devices {
@@ -29,6 +29,9 @@ struct vm_devices {
 	struct virtio_9p *shares[VMM_MAX_SHARES];   /* by tag, in order of first use */
 	const char *share_tags[VMM_MAX_SHARES];
 	unsigned nshare_devices;
+	struct virtio_9p *spare_shares[VMM_MAX_SHARES];   /* also counted in shares[] */
+	char spare_tags[VMM_MAX_SHARES][16];
+	unsigned nspare_shares;
 };
 
 int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_config *cfg,

@@ -20,6 +20,7 @@
 #include "jail.h"
 #include "seccomp.h"
 #include "layout.h"
+#include "live.h"
 #include "serial.h"
 #include "vcpu.h"
 #include "vm-devices.h"
@@ -163,6 +164,7 @@ static int setup_devices(struct vmm *vmm, struct uvm_error *err)
 	if ((ret = vm_devices_create(&vmm->devices, &vmm->vm, vmm->cfg, err)) < 0)
 		return ret;
 	vmm->devices_ready = true;
+	vmm_live_bind(vmm->cfg->live, &vmm->devices);
 	return 0;
 }
 
@@ -237,8 +239,10 @@ static void vmm_teardown(struct vmm *vmm)
 	if (vmm->console_ready)
 		console_destroy(&vmm->console);
 	/* Device threads may still touch guest memory: stop them before it goes. */
-	if (vmm->devices_ready)
+	if (vmm->devices_ready) {
+		vmm_live_bind(vmm->cfg->live, NULL);
 		vm_devices_destroy(&vmm->devices);
+	}
 	vmm->devices_ready = false;
 	for (unsigned i = 0; i < vmm->vcpus_created; i++)
 		vcpu_destroy(&vmm->vcpus[i]);

@@ -10,6 +10,8 @@
 
 #include "error.h"
 
+struct vmm_live;
+
 /* Exit statuses of a VM run. 0 is a poweroff; a byte written by the guest to
  * port 0xf4 is returned as is; these are uvmrun's own. */
 #define UVM_EXIT_REBOOT     122  /* the guest rebooted (uvmrun does not restart it) */
@@ -46,9 +48,16 @@ struct vmm_share {
 };
 
 /* --vsock PATH[,cid=N] */
+#define VMM_MAX_VSOCK_ROUTES 16
+struct vmm_vsock_route {
+	uint32_t port;             /* a guest connection to this host port ... */
+	const char *path;          /* ... reaches this Unix socket, not PATH_<port> */
+};
 struct vmm_vsock {
 	const char *path;          /* NULL: no vsock device */
 	uint64_t cid;
+	struct vmm_vsock_route routes[VMM_MAX_VSOCK_ROUTES];
+	unsigned nroutes;
 };
 #define VMM_DEFAULT_GUEST_CID 3
 
@@ -75,6 +84,8 @@ struct vmm_config {
 	unsigned nshares;
 	struct vmm_vsock vsock;
 	struct vmm_jail jail;
+	unsigned spare_shares;     /* empty virtio-9p devices for folders added later */
+	struct vmm_live *live;     /* NULL: no changes while running (vmm/live.h) */
 };
 
 /* Parse one --disk, --share or --vsock value (strings point into `spec`). */

@@ -2,7 +2,8 @@
 # The HCS front door end to end: `uvmrun run` with a ContainerConfig (busybox
 # layer, scratch folder, read-only and read-write mapped directories), the
 # detached lifecycle (create, start, exec, ps, stats, kill, pause, resume,
-# shutdown, wait, delete) driven by separate uvmrun processes, a host killed
+# modify, shutdown, wait, delete) driven by separate uvmrun processes, a
+# mapped pipe to a host socket, a host killed
 # with SIGKILL, and bad configs that leave nothing behind.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$REPO/tests/lib/agent-image.sh"
@@ -12,7 +13,7 @@ T=$E2E_TMP
 R=$T/state
 mkdir -p "$T/ro" "$T/rw"
 echo "from the host" >"$T/ro/greeting"
-config() { # NAME: a ContainerConfig on stdout
+config() { # NAME [MORE_FIELDS]: a ContainerConfig on stdout
 	cat <<JSON
 {"SystemType": "Container", "Name": "$1", "Owner": "e2e", "HvPartition": true,
  "ContainerType": "Linux", "HostName": "hcs-e2e", "MemoryMaximumInMB": 512,
@@ -22,7 +23,7 @@ config() { # NAME: a ContainerConfig on stdout
  "MappedDirectories": [
    {"HostPath": "$T/ro", "ContainerPath": "/mnt/ro", "ReadOnly": true},
    {"HostPath": "$T/rw", "ContainerPath": "/mnt/rw", "ReadOnly": false, "IOPSMaximum": 5000}],
- "HvRuntime": {"ImagePath": "$UVM_IMAGE"}}
+ "HvRuntime": {"ImagePath": "$UVM_IMAGE"}${2:-}}
 JSON
 }
 ux() { local cmd=$1; shift; timeout -k 5 "$VM_LIMIT" "$UVMRUN" "$cmd" --root "$R" "$@"; }
@@ -86,12 +87,68 @@ rc=$?
 check "hcs: a second start is refused as invalid_state" bash -c "(( $rc != 0 )) && grep -q invalid_state <<<'$out'"
 # A second container at the same time sees neither the first one's files nor its processes.
 ux exec two sh -c 'echo secret > /tmp/only-in-two' >/dev/null 2>&1
-config four >"$T/four.json"
-ux create "$T/four.json" >/dev/null && ux start four
+# The second one's host runs jailed: folders added later reach it as
+# descriptors; a host socket is mapped into it (MappedPipes), and the test
+# tools come in a folder added below.
+echo "hello through the pipe" | timeout "$VM_LIMIT" "$BUILD/tests/vsock-tool" host-listen "$T/host.sock" \
+	>"$T/pipe-got" 2>&1 &
+piper=$!
+for _ in $(seq 100); do [[ -S $T/host.sock ]] && break; sleep 0.1; done
+chmod 0777 "$T/host.sock"           # the jailed host connects as user 65534
+config four ', "MappedPipes": [{"HostPath": "'"$T/host.sock"'", "ContainerPipeName": "/run/host.sock"}]' \
+	>"$T/four.json"
+ux create --jail-user 65534 "$T/four.json" >/dev/null && ux start four
+ux exec four sh -c 'echo init up; exec sleep 99999' >"$T/init4.out" 2>&1 &
+init4=$!
+for _ in $(seq 120); do grep -q 'init up' "$T/init4.out" && break; sleep 1; done
 out=$(ux exec four sh -c 'test ! -e /tmp/only-in-two && ! grep -qs "10000[0]" /proc/[0-9]*/cmdline && echo isolated' 2>&1)
 check "hcs: two containers at once do not see each other's files or processes" test "$out" = isolated
+
+# ---- Modify: mapped folders added to and removed from the running container.
+mkdir -p "$T/hot" "$T/hot2"
+chmod 0777 "$T/hot" "$T/hot2"          # the jailed host serves them as user 65534
+echo "added later" >"$T/hot/note"
+echo "for the vm" >"$T/hot2/note"
+cp /bin/busybox "$T/hot2/busybox"       # the utility VM has no shell of its own
+md() { # REQUEST HOSTDIR CONTAINERPATH [EXTRA]
+	printf '{"ResourceType":"MappedDirectory","RequestType":"%s","Settings":{"HostPath":"%s","ContainerPath":"%s"%s}}' \
+		"$1" "$2" "$3" "${4:-}"
+}
+check "hcs: modify adds a folder to the running container" ux modify four "$(md Add "$T/hot" /mnt/hot)"
+out=$(ux exec four sh -c 'cat /mnt/hot/note; echo from the container > /mnt/hot/back' 2>&1)
+check "hcs: the added folder is readable and writable in the container" \
+	bash -c "[[ '$out' == 'added later' ]] && grep -qx 'from the container' '$T/hot/back'"
+check "hcs: modify adds a read-only folder in the utility VM (CreateInUtilityVM)" \
+	ux modify four "$(md Add "$T/hot2" /run/hot-uvm ',"ReadOnly":true,"CreateInUtilityVM":true')"
+bb=/run/hot-uvm/busybox
+out=$(ux exec --uvm four $bb sh -c "$bb cat /run/hot-uvm/note; $bb touch /run/hot-uvm/x 2>/dev/null || echo refused" 2>&1)
+check "hcs: the folder added in the utility VM is there, read-only" \
+	test "$out" = "$(printf 'for the vm\nrefused')"
+out=$(ux modify four "$(md Add "$T/hot2" /mnt/hot)" 2>&1)
+check "hcs: adding a second folder at the same path is refused" grep -q 'already has a mapped folder' <<<"$out"
+out=$(ux modify four "$(md Add "$T/nowhere" /mnt/x)" 2>&1)
+check "hcs: adding a folder that does not exist is refused naming HostPath" grep -q 'HostPath' <<<"$out"
+check "hcs: modify removes the added folder" ux modify four "$(md Remove "$T/hot" /mnt/hot)"
+out=$(ux exec four sh -c 'test -e /mnt/hot/note && echo still-there || echo gone' 2>&1)
+check "hcs: the removed folder is gone from the container" test "$out" = gone
+out=$(ux modify four "$(md Remove "$T/hot" /mnt/hot)" 2>&1)
+check "hcs: removing it twice is refused as not_exist" grep -q 'no folder was added at /mnt/hot' <<<"$out"
+out=$(ux modify four "$(md Remove "$T/ro" /mnt/ro)" 2>&1)
+check "hcs: a folder from the config cannot be removed" grep -q 'configuration' <<<"$out"
+ux modify four "$(md Add "$T/hot" /mnt/again ',"ReadOnly":true')" &&
+	out=$(ux exec four sh -c 'cat /mnt/again/note; touch /mnt/again/y 2>/dev/null || echo refused' 2>&1)
+check "hcs: a folder can be added again after a removal, read-only this time" \
+	test "$out" = "$(printf 'added later\nrefused')"
+check "hcs: modify adds the test tools' folder" \
+	ux modify four "$(md Add "$BUILD/tests" /mnt/tools ',"ReadOnly":true')"
+out=$(ux exec four sh -c 'echo from the container | /mnt/tools/vsock-tool unix-connect /run/host.sock' 2>&1)
+for _ in $(seq 30); do kill -0 "$piper" 2>/dev/null || break; sleep 1; done
+kill "$piper" 2>/dev/null
+check "hcs: a mapped pipe reaches the host's socket from the container, both ways" \
+	bash -c "[[ '$out' == 'hello through the pipe' ]] && grep -qx 'from the container' '$T/pipe-got'"
 ux terminate four
 check "hcs: terminate stops the second one; it deletes" bash -c "timeout 60 '$UVMRUN' wait --root '$R' four >/dev/null && '$UVMRUN' delete --root '$R' four"
+wait "$init4"
 check "hcs: shutdown and wait: the VM powers off" bash -c "'$UVMRUN' shutdown --root '$R' two && [[ \$(timeout 120 '$UVMRUN' wait --root '$R' two) == 0 ]]"
 wait "$init"
 rc=$?

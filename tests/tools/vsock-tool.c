@@ -9,6 +9,7 @@
  *   host-listen SOCK_PORT      accept one on that Unix socket, stdin/stdout
  *   host-source SOCK PORT MIB  CONNECT and write MIB MiB, print MB/s
  *   host-sink SOCK_PORT        accept one, read to EOF, print MB/s
+ *   unix-connect PATH          connect to a Unix socket, stdin -> it -> stdout
  * Test equipment. */
 #include <errno.h>
 #include <fcntl.h>
@@ -249,6 +250,10 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 4 && !strcmp(argv[1], "host-connect")) {
 		relay(host_connect(argv[2], argv[3]));
+		return 0;
+	}
+	if (argc >= 3 && !strcmp(argv[1], "unix-connect")) {
+		relay(unix_socket(argv[2], 0));
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "host-listen")) {

@@ -726,7 +726,7 @@ static inline void share_destroy(struct share *sh)
  * as ROOT_FID. */
 static inline void client_start(struct client *c, struct share *sh, bool read_only)
 {
-	struct p9_export_config cfg = { "share", sh->root, read_only };
+	struct p9_export_config cfg = { .name = "share", .host_path = sh->root, .read_only = read_only };
 	struct uvm_error err = { 0 };
 
 	memset(c, 0, sizeof(*c));

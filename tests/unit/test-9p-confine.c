@@ -347,7 +347,7 @@ static void no_fid_may_cross_exports(void)
 {
 	struct share sh;
 	struct client c;
-	struct p9_export_config two = { "two", NULL, false }, ro = { "ro", NULL, true };
+	struct p9_export_config two = { .name = "two" }, ro = { .name = "ro", .read_only = true };
 	struct uvm_error err = { 0 };
 	char p2[256], pro[256];
 	struct stat st;

@@ -484,7 +484,7 @@ static void *worker_main(void *arg)
 static void *export_churn_main(void *arg)
 {
 	struct worker *wk = arg;
-	struct p9_export_config cfg = { "churn", NULL, true };
+	struct p9_export_config cfg = { .name = "churn", .read_only = true };
 	struct client *c = calloc(1, sizeof(*c));
 	struct uvm_error err;
 	char p[256];

@@ -43,7 +43,7 @@ static void attach_picks_the_export_named_by_aname(void)
 {
 	struct share sh;
 	struct client c;
-	struct p9_export_config other = { "other", NULL, false };
+	struct p9_export_config other = { .name = "other" };
 	struct uvm_error err = { 0 };
 	char p[256];
 	struct p9_qid q1, q2;
@@ -80,7 +80,7 @@ static void attach_picks_the_export_named_by_aname(void)
 		m_u32(m, 0);
 		CHECK_EQ(c_rpc(&c, m), EOPNOTSUPP);
 	}
-	CHECK_EQ(p9_server_add_export(c.s, &(struct p9_export_config){ "x", "/nonexistent-p9", false },
+	CHECK_EQ(p9_server_add_export(c.s, &(struct p9_export_config){ .name = "x", .host_path = "/nonexistent-p9" },
 				      &err), -ENOENT);
 	CHECK_STR_CONTAINS(err.msg, "/nonexistent-p9");
 	client_stop(&c);
@@ -708,7 +708,7 @@ static void exports_come_and_go_while_running(void)
 {
 	struct share sh;
 	struct client c;
-	struct p9_export_config cfg = { "late", NULL, false };
+	struct p9_export_config cfg = { .name = "late" };
 	struct uvm_error err = { 0 };
 	char p[256];
 
@@ -732,6 +732,40 @@ static void exports_come_and_go_while_running(void)
 	CHECK_EQ(c_walk(&c, ROOT_FID, 24, "hello.txt", NULL), 0);
 	CHECK_EQ(p9_server_add_export(c.s, &cfg, &err), 0);
 	CHECK_EQ(c_attach(&c, 25, "late"), 0);
+	client_stop(&c);
+	share_destroy(&sh);
+}
+
+/* A folder handed over as an open descriptor (a process in a jail cannot
+ * see the caller's paths); a descriptor of a file is refused. */
+static void an_export_can_come_from_an_open_folder(void)
+{
+	struct share sh;
+	struct client c;
+	struct uvm_error err = { 0 };
+	char p[256];
+	int dir, file;
+
+	share_create(&sh);
+	client_start(&c, &sh, false);
+	path_in(p, sizeof(p), sh.root, "sub");
+	dir = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dir >= 0);
+	CHECK_EQ(p9_server_add_export(c.s, &(struct p9_export_config){ .name = "byfd", .dir_fd = dir },
+				      &err), 0);
+	close(dir);                  /* the server keeps its own */
+	CHECK_EQ(c_attach(&c, 30, "byfd"), 0);
+	CHECK_EQ(c_walk(&c, 30, 31, "inner.txt", NULL), 0);
+	CHECK_EQ(c_walk(&c, 30, 32, "..", NULL), 0);
+	CHECK_EQ(c_walk(&c, 32, 33, "inner.txt", NULL), 0);   /* ".." stays at its root */
+	path_in(p, sizeof(p), sh.root, "hello.txt");
+	file = open(p, O_RDONLY | O_CLOEXEC);
+	CHECK(file >= 0);
+	CHECK_EQ(p9_server_add_export(c.s, &(struct p9_export_config){ .name = "f", .dir_fd = file },
+				      &err), -ENOTDIR);
+	CHECK_EQ(p9_server_add_export(c.s, &(struct p9_export_config){ .name = "g", .dir_fd = -1 },
+				      &err), -EINVAL);
+	close(file);
 	client_stop(&c);
 	share_destroy(&sh);
 }
@@ -788,6 +822,7 @@ static void read_only_export_refuses_every_change(void)
 }
 
 TEST_LIST(T(version_negotiates_msize_and_resets_the_session),
+	  T(an_export_can_come_from_an_open_folder),
 	  T(attach_picks_the_export_named_by_aname),
 	  T(walk_gives_qids_partial_walks_and_clones),
 	  T(lopen_read_write_follow_open_modes),

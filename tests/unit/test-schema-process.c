@@ -226,6 +226,53 @@ static void query_reads_hcsshim_names_and_matches(void)
 
 /* ---- ResourceModificationRequestResponse ---- */
 
+/* A MappedDirectory modification: Settings is a MappedDir, checked as one. */
+static void resource_modification_maps_folders(void)
+{
+	static const struct {
+		const char *json;
+		int code;
+		const char *msg;
+	} cases[] = {
+		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":{\"HostPath\":\"/srv/data\","
+		  "\"ContainerPath\":\"/data\",\"ReadOnly\":true},\"RequestType\":\"Add\"}", 0, NULL },
+		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":{\"HostPath\":\"/srv/data\","
+		  "\"ContainerPath\":\"/data\"},\"RequestType\":\"Remove\"}", 0, NULL },
+		{ "{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Add\"}", -EOPNOTSUPP,
+		  "ResourceType: disks cannot be added to a running utility VM yet" },
+		{ "{\"ResourceType\":\"MappedDirectory\",\"RequestType\":\"Add\"}", -EINVAL,
+		  "Settings: required: a MappedDir" },
+		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":\"x\",\"RequestType\":\"Add\"}", -EINVAL,
+		  "Settings: expected a JSON object, got string" },
+		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":{\"HostPath\":\"/srv\"},"
+		  "\"RequestType\":\"Add\"}",
+		  -EINVAL, "Settings: ContainerPath: required" },
+		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":{\"HostPath\":\"srv\","
+		  "\"ContainerPath\":\"/d\"}}", -EINVAL, NULL },
+		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":{\"HostPath\":\"/srv\","
+		  "\"ContainerPath\":\"/d\",\"Size\":1}}", -EINVAL, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hcs_resource_modification m;
+		struct uvm_error err = { 0 };
+		int ret = hcs_resource_modification_parse(cases[i].json, strlen(cases[i].json), &m,
+							  &err);
+
+		CHECK_EQ(ret, cases[i].code);
+		if (cases[i].msg)
+			CHECK_STR_EQ(err.msg, cases[i].msg);
+		if (ret == 0) {
+			struct hcs_mapped_dir md;
+
+			CHECK_EQ(hcs_mapped_dir_parse(m.settings, m.settings_len, &md, &err), 0);
+			CHECK_STR_EQ(md.container_path, "/data");
+			hcs_mapped_dir_free(&md);
+			hcs_resource_modification_free(&m);
+		}
+	}
+}
+
 static void resource_modification_reads_but_networking_is_refused(void)
 {
 	const char *text = "{\"ResourceType\":\"Network\",\"Settings\":\"e1bb1e61-d56f-405e-b75d-fd520cefa0cb\","
@@ -252,7 +299,8 @@ static void resource_modification_reads_but_networking_is_refused(void)
 	CHECK_STR_EQ(err.msg, "ResourceType: networking is not supported yet");
 	CHECK_EQ(hcs_resource_modification_parse("{\"ResourceType\":\"Memory\",\"RequestType\":\"Add\"}",
 						 45, &m, &err), -EINVAL);
-	CHECK_STR_EQ(err.msg, "ResourceType: unknown resource type \"Memory\" (known: \"Network\")");
+	CHECK_STR_EQ(err.msg, "ResourceType: unknown resource type \"Memory\" (known: "
+		     "\"MappedDirectory\", \"Network\")");
 	CHECK_EQ(hcs_resource_modification_parse("{\"RequestType\":\"Delete\"}", 24, &m, &err), -EINVAL);
 	CHECK_STR_EQ(err.msg, "RequestType: must be \"Add\" or \"Remove\", got \"Delete\"");
 	CHECK_EQ(hcs_resource_modification_parse("{\"ResourceType\":1}", 18, &m, &err), -EINVAL);
@@ -433,6 +481,7 @@ TEST_LIST(T(start_process_config_keeps_the_oci_spec_verbatim),
 	  T(process_config_built_in_c_writes_sorted_environment),
 	  T(query_reads_hcsshim_names_and_matches),
 	  T(resource_modification_reads_but_networking_is_refused),
+	  T(resource_modification_maps_folders),
 	  T(statistics_use_hcsshim_names_and_go_times),
 	  T(process_list_uses_hcsshim_names),
 	  T(container_properties_use_hcsshim_names),

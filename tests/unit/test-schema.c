@@ -323,8 +323,13 @@ static void windows_only_settings_are_refused(void)
 	EXPECT("Servicing", "true", -EOPNOTSUPP, "Servicing: not supported: Windows-only setting");
 	EXPECT("IsDummy", "true", -EOPNOTSUPP, "IsDummy: not supported: Windows-only setting");
 	EXPECT("SandboxPath", "\"/x\"", -EOPNOTSUPP, "SandboxPath: not supported: Windows-only setting");
+	/* A Windows named pipe: MappedPipes map host Unix sockets here. */
 	EXPECT("MappedPipes", "[{\"HostPath\":\"\\\\\\\\.\\\\pipe\\\\a\",\"ContainerPipeName\":\"a\"}]",
-	       -EOPNOTSUPP, "MappedPipes: not supported yet (a host socket reachable in the container over vsock is not built yet)");
+	       -EINVAL, "MappedPipes[0].HostPath: Windows paths are not supported");
+	EXPECT("MappedPipes", "[{\"HostPath\":\"/run/a.sock\",\"ContainerPipeName\":\"a\"}]",
+	       -EINVAL, "MappedPipes[0].ContainerPipeName:");
+	CHECK_EQ(parse_with("MappedPipes", "[{\"HostPath\":\"/run/a.sock\",\"ContainerPipeName\":\"/run/a\"}]",
+			    &err), 0);
 	EXPECT("AssignedDevices", "[{\"InterfaceClassGuid\":\"5B45201D-F2F2-4F3B-85BB-30FF1F953599\"}]",
 	       -EOPNOTSUPP, "AssignedDevices: not supported: Windows-only setting");
 	EXPECT("MappedVirtualDisks", "[{\"HostPath\":\"/d.vhd\",\"ContainerPath\":\"/d\",\"Cache\":\"Private\"}]",

@@ -274,6 +274,34 @@ static void guest_connects_to_a_host_listener(void)
 	rig_teardown(&r);
 }
 
+/* A routed port reaches its own socket, wherever it is, not PATH_<port>. */
+static void a_routed_port_reaches_its_socket(void)
+{
+	struct rig r;
+	struct vsock_hdr h;
+	struct uvm_error err = { 0 };
+	char lpath[160], buf[16];
+	int lfd, fd;
+
+	if (rig_setup(&r) == 0) {
+		snprintf(lpath, sizeof(lpath), "%s/elsewhere.sock", r.dir);
+		lfd = host_listen(lpath);
+		CHECK_EQ(virtio_vsock_add_route(r.vs, 7000, lpath, &err), 0);
+		CHECK_EQ(virtio_vsock_add_route(r.vs, 7000, lpath, &err), -EEXIST);
+		guest_send(&r, 1300, 7000, VSOCK_OP_REQUEST, 0, NULL, 0, 65536, 0);
+		CHECK_EQ(guest_recv(&r, &h, NULL, 5000), 0);
+		CHECK_EQ(h.op, VSOCK_OP_RESPONSE);
+		fd = accept(lfd, NULL, NULL);
+		CHECK(fd >= 0);
+		guest_send(&r, 1300, 7000, VSOCK_OP_RW, 0, "routed", 6, 65536, 0);
+		CHECK_EQ(read_timeout(fd, buf, sizeof(buf), 5000), 6);
+		CHECK(!memcmp(buf, "routed", 6));
+		close(fd);
+		close(lfd);
+	}
+	rig_teardown(&r);
+}
+
 static void guest_credit_limits_what_the_host_sends(void)
 {
 	struct rig r;
@@ -506,6 +534,7 @@ static void host_connect_without_a_line_times_out_or_is_refused(void)
 }
 
 TEST_LIST(T(host_connects_and_data_flows_both_ways), T(guest_connects_to_a_host_listener),
+	  T(a_routed_port_reaches_its_socket),
 	  T(guest_credit_limits_what_the_host_sends),
 	  T(credit_update_without_guest_credit_is_not_eof), T(stalled_host_reader_bounds_the_buffer),
 	  T(connection_buffer_never_exceeds_the_credit),
