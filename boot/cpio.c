@@ -1,4 +1,4 @@
-/* newc cpio writer (cpio.h). */
+/* newc cpio writer, or the same tree as a folder (cpio.h). */
 #include "cpio.h"
 
 #include <dirent.h>
@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "../vmm/fileio.h"
 
 #define CPIO_HEADER_LEN 110
 
@@ -58,9 +60,52 @@ static int cpio_header(struct cpio_writer *w, const char *name, mode_t mode, uin
 	return cpio_pad(w, err);
 }
 
+int cpio_open_folder(struct cpio_writer *w, const char *dir, struct uvm_error *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->path = dir;
+	w->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->dir_fd < 0)
+		return uvm_err_sys(err, -errno, "%s", dir);
+	return 0;
+}
+
+/* Folder mode: one regular file from a buffer or a descriptor. */
+static int folder_file(struct cpio_writer *w, const char *name, mode_t mode, const void *data,
+		       size_t len, int src_fd, struct uvm_error *err)
+{
+	int fd = openat(w->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			mode & 07777);
+	uint8_t buf[65536];
+	int ret = 0;
+
+	if (fd < 0)
+		return uvm_err_sys(err, -errno, "%s/%s", w->path, name);
+	if (src_fd < 0)
+		ret = write_full(fd, data, len);
+	while (src_fd >= 0 && ret == 0) {
+		ssize_t n = read(src_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : 0;
+			break;
+		}
+		ret = write_full(fd, buf, (size_t)n);
+	}
+	/* The mode exactly, whatever the umask. */
+	if (ret == 0 && fchmod(fd, mode & 07777) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	return ret < 0 ? uvm_err_sys(err, ret, "%s/%s", w->path, name) : 0;
+}
+
 int cpio_open(struct cpio_writer *w, const char *path, bool compress, struct uvm_error *err)
 {
 	memset(w, 0, sizeof(*w));
+	w->dir_fd = -1;
 	w->path = path;
 	w->next_ino = 1;
 	w->gz = gzopen(path, compress ? "wb6" : "wbT");
@@ -71,6 +116,11 @@ int cpio_open(struct cpio_writer *w, const char *path, bool compress, struct uvm
 
 void cpio_abort(struct cpio_writer *w)
 {
+	if (w->dir_fd >= 0) {
+		close(w->dir_fd);
+		w->dir_fd = -1;
+		return;
+	}
 	if (w->gz)
 		gzclose(w->gz);
 	w->gz = NULL;
@@ -79,7 +129,13 @@ void cpio_abort(struct cpio_writer *w)
 
 int cpio_close(struct cpio_writer *w, struct uvm_error *err)
 {
-	int ret = cpio_header(w, "TRAILER!!!", 0, 0, err);
+	int ret;
+
+	if (w->dir_fd >= 0) {
+		cpio_abort(w);
+		return 0;
+	}
+	ret = cpio_header(w, "TRAILER!!!", 0, 0, err);
 
 	if (ret < 0) {
 		cpio_abort(w);
@@ -96,13 +152,22 @@ int cpio_close(struct cpio_writer *w, struct uvm_error *err)
 
 int cpio_add_dir(struct cpio_writer *w, const char *name, mode_t mode, struct uvm_error *err)
 {
+	if (w->dir_fd >= 0) {
+		if (mkdirat(w->dir_fd, name, mode & 07777) < 0 && errno != EEXIST)
+			return uvm_err_sys(err, -errno, "%s/%s", w->path, name);
+		return 0;
+	}
 	return cpio_header(w, name, S_IFDIR | (mode & 07777), 0, err);
 }
 
 int cpio_add_data(struct cpio_writer *w, const char *name, mode_t mode, const void *data,
 		  size_t len, struct uvm_error *err)
 {
-	int ret = cpio_header(w, name, S_IFREG | (mode & 07777), len, err);
+	int ret;
+
+	if (w->dir_fd >= 0)
+		return folder_file(w, name, mode, data, len, -1, err);
+	ret = cpio_header(w, name, S_IFREG | (mode & 07777), len, err);
 
 	if (ret < 0 || (ret = cpio_write(w, data, len, err)) < 0)
 		return ret;
@@ -113,7 +178,14 @@ int cpio_add_symlink(struct cpio_writer *w, const char *name, const char *target
 		     struct uvm_error *err)
 {
 	size_t len = strlen(target);
-	int ret = cpio_header(w, name, S_IFLNK | 0777, len, err);
+	int ret;
+
+	if (w->dir_fd >= 0) {
+		if (symlinkat(target, w->dir_fd, name) < 0)
+			return uvm_err_sys(err, -errno, "%s/%s", w->path, name);
+		return 0;
+	}
+	ret = cpio_header(w, name, S_IFLNK | 0777, len, err);
 
 	if (ret < 0 || (ret = cpio_write(w, target, len, err)) < 0)
 		return ret;
@@ -133,6 +205,10 @@ int cpio_add_file(struct cpio_writer *w, const char *name, mode_t mode, const ch
 		return uvm_err_sys(err, -errno, "%s", host_path);
 	if (fstat(fd, &st) < 0) {
 		ret = uvm_err_sys(err, -errno, "%s", host_path);
+		goto out;
+	}
+	if (w->dir_fd >= 0) {
+		ret = folder_file(w, name, mode, NULL, 0, fd, err);
 		goto out;
 	}
 	ret = cpio_header(w, name, S_IFREG | (mode & 07777), (uint64_t)st.st_size, err);

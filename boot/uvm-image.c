@@ -136,14 +136,44 @@ static int add_modules(struct cpio_writer *w, struct dir_set *ds, const char *kr
 	return ret;
 }
 
-static int write_initrd(const struct uvm_image_config *cfg, const char *kroot, const char *kver,
-			struct uvm_error *err)
+/* The utility VM's root tree, into an archive or a folder. */
+static int write_tree(struct cpio_writer *w, const struct uvm_image_config *cfg,
+		      const char *kroot, const char *kver, struct uvm_error *err)
 {
 	static const char passwd[] = "root:x:0:0:root:/root:/bin/sh\n";
 	static const char group[] = "root:x:0:\n";
 	static const char *const empty_dirs[] = { "dev", "proc", "sys", "run", "tmp", "root", "mnt" };
-	char out[PATH_MAX], tmp[PATH_MAX];
 	struct dir_set ds = { 0 };
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < sizeof(empty_dirs) / sizeof(empty_dirs[0]); i++) {
+		ret = cpio_add_dir(w, empty_dirs[i], 0755, err);
+		if (ret == 0 && !(ds.dirs[ds.count++] = strdup(empty_dirs[i])))
+			ret = uvm_err(err, -ENOMEM, "out of memory");
+	}
+	if (ret == 0)
+		ret = add_file(w, &ds, "/init", cfg->agent, 0755, err);
+	if (ret == 0)
+		ret = add_program(w, &ds, "/usr/bin/crun", cfg->crun ? cfg->crun : "/usr/bin/crun", err);
+	if (ret == 0)
+		ret = add_program(w, &ds, "/usr/sbin/mke2fs",
+				  cfg->mke2fs ? cfg->mke2fs : "/usr/sbin/mke2fs", err);
+	if (ret == 0 && (ret = add_parents(w, &ds, "/etc/passwd", err)) == 0 &&
+	    (ret = cpio_add_data(w, "etc/passwd", 0644, passwd, sizeof(passwd) - 1, err)) == 0)
+		ret = cpio_add_data(w, "etc/group", 0644, group, sizeof(group) - 1, err);
+	if (ret == 0)
+		ret = add_modules(w, &ds, kroot, kver, err);
+	for (unsigned i = 0; i < ds.count; i++)
+		free(ds.dirs[i]);
+	for (unsigned i = 0; i < ds.nfiles; i++)
+		free(ds.files[i]);
+	return ret;
+}
+
+static int write_initrd(const struct uvm_image_config *cfg, const char *kroot, const char *kver,
+			struct uvm_error *err)
+{
+	char out[PATH_MAX], tmp[PATH_MAX];
 	struct cpio_writer w;
 	int ret;
 
@@ -152,33 +182,23 @@ static int write_initrd(const struct uvm_image_config *cfg, const char *kroot, c
 		return uvm_err(err, -ENAMETOOLONG, "%s: path too long", cfg->outdir);
 	if ((ret = cpio_open(&w, tmp, true, err)) < 0)
 		return ret;
-	for (size_t i = 0; ret == 0 && i < sizeof(empty_dirs) / sizeof(empty_dirs[0]); i++) {
-		ret = cpio_add_dir(&w, empty_dirs[i], 0755, err);
-		if (ret == 0 && !(ds.dirs[ds.count++] = strdup(empty_dirs[i])))
-			ret = uvm_err(err, -ENOMEM, "out of memory");
-	}
-	if (ret == 0)
-		ret = add_file(&w, &ds, "/init", cfg->agent, 0755, err);
-	if (ret == 0)
-		ret = add_program(&w, &ds, "/usr/bin/crun", cfg->crun ? cfg->crun : "/usr/bin/crun", err);
-	if (ret == 0)
-		ret = add_program(&w, &ds, "/usr/sbin/mke2fs",
-				  cfg->mke2fs ? cfg->mke2fs : "/usr/sbin/mke2fs", err);
-	if (ret == 0 && (ret = add_parents(&w, &ds, "/etc/passwd", err)) == 0 &&
-	    (ret = cpio_add_data(&w, "etc/passwd", 0644, passwd, sizeof(passwd) - 1, err)) == 0)
-		ret = cpio_add_data(&w, "etc/group", 0644, group, sizeof(group) - 1, err);
-	if (ret == 0)
-		ret = add_modules(&w, &ds, kroot, kver, err);
-	for (unsigned i = 0; i < ds.count; i++)
-		free(ds.dirs[i]);
-	for (unsigned i = 0; i < ds.nfiles; i++)
-		free(ds.files[i]);
+	ret = write_tree(&w, cfg, kroot, kver, err);
 	if (ret < 0) {
 		cpio_abort(&w);
 		return ret;
 	}
 	if ((ret = cpio_close(&w, err)) < 0)
 		return ret;
+	if (cfg->tree_dir) {
+		if ((ret = cpio_open_folder(&w, cfg->tree_dir, err)) < 0)
+			return ret;
+		ret = write_tree(&w, cfg, kroot, kver, err);
+		cpio_abort(&w);
+		if (ret < 0) {
+			unlink(tmp);
+			return ret;
+		}
+	}
 	if (rename(tmp, out) < 0) {
 		ret = uvm_err_sys(err, -errno, "%s", out);
 		unlink(tmp);

@@ -20,6 +20,8 @@ struct uvm_image_config {
 	const char *agent;           /* the static uvm-agent binary */
 	const char *crun;            /* NULL: /usr/bin/crun */
 	const char *mke2fs;          /* NULL: /usr/sbin/mke2fs */
+	const char *tree_dir;        /* also the initrd's tree as files here (an empty
+				      * folder): the root of a VHD boot image */
 };
 
 /* The modules every UVM loads, in request order. */

@@ -324,6 +324,13 @@ int storage_unmount_one(struct mount_list *m, const char *target, struct uvm_err
 int pipe_relay_start(const char *sock_path, uint32_t port, pid_t *pgid, struct uvm_error *err);
 void pipe_relays_stop(struct container *c);
 
+/* root-switch.c: with uvm.root=SERIAL[,rw] on the kernel command line, make
+ * that disk the root and run its /init (only returns when there is nothing
+ * to do, or what to do failed: logged, the VM goes on from the initramfs).
+ * Whether / is the kernel's initramfs, which pivot_root(2) cannot leave. */
+void init_switch_root(void);
+bool root_is_initramfs(void);
+
 /* hot-mount.c: a mapped folder added to a running container (container_path,
  * mounted inside its mount namespace) or to the UVM (uvm_path, recorded with
  * the container's mounts), and taken away again. */

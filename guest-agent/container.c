@@ -262,16 +262,6 @@ static void launch_cleanup(struct agent *a, struct launch *l, bool failed)
 }
 
 
-/* Whether / is the kernel's initramfs (ramfs or tmpfs "rootfs"), which
- * pivot_root(2) refuses to leave. */
-static bool root_is_initramfs(void)
-{
-	struct statfs st;
-
-	return statfs("/", &st) == 0 &&
-	       ((unsigned long)st.f_type == 0x858458f6UL || (unsigned long)st.f_type == 0x01021994UL);
-}
-
 int container_start(struct agent *a, struct container *c, const struct process_params *pp,
 		    const struct stdio_params *sp, struct process **out, struct uvm_error *err)
 {

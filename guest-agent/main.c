@@ -87,14 +87,20 @@ int main(int argc, char **argv)
 		opt.verbose = true;
 	opt.pid1 = getpid() == 1 && !no_init;
 	if (opt.pid1) {
+		/* Run again from the boot disk: the system is set up already. */
+		bool switched = getenv("UVM_ROOT_SWITCHED") != NULL;
+
 		/* The console needs /dev first; until then, whatever fd 2 is. */
-		if (init_pid1(&err) < 0) {
+		if (!switched && init_pid1(&err) < 0) {
 			agent_log_init(true, opt.verbose);
 			fatal(true, err.msg);
 		}
 		agent_log_init(true, opt.verbose);
-		agent_log("starting as PID 1");
-		init_load_modules("/lib/modules/load-order");
+		agent_log("starting as PID 1%s", switched ? " on the boot disk" : "");
+		if (!switched) {
+			init_load_modules("/lib/modules/load-order");
+			init_switch_root();
+		}
 		if (init_loopback_up(&err) < 0)
 			agent_log("loopback: %s", err.msg);
 	} else {

@@ -346,7 +346,8 @@ static int prepare(struct host *h, const struct vmm_jail *jail, struct uvm_error
 	char path[sizeof(h->dir) + 32];
 	int ret;
 
-	if ((ret = plan_create_scratch(&h->plan, &h->cc, err)) < 0)
+	if ((ret = plan_create_scratch(&h->plan, &h->cc, err)) < 0 ||
+	    (ret = plan_boot_files(&h->plan, h->dir, err)) < 0)
 		return ret;
 	apply_cpu_limits(h);
 	if (!jail->enabled)

@@ -8,6 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../boot/vhd-boot.h"
+#include "vhd-image.h"
+
 void plan_layer_serial(const char *guid, char out[VMM_SERIAL_MAX + 1])
 {
 	size_t n = 0;
@@ -39,24 +42,36 @@ static int add_disk(struct uvm_plan *p, const struct hcs_container_config *cc, c
 	return 0;
 }
 
-static int image_paths(const struct hcs_container_config *cc, struct uvm_plan *p,
-		       struct uvm_error *err)
+/* A folder from `uvmrun mkimage`, or with BootSource "Vhd" a disk from
+ * `uvmrun mkimage --vhd`: its kernel and initrd are copied out into the
+ * state folder, the disk is attached, and uvm.root tells the agent to make
+ * it the root (read-only unless WritableBootSource). */
+static int image_paths(const struct hcs_container_config *cc, const char *state_dir,
+		       struct uvm_plan *p, struct uvm_error *err)
 {
 	const struct hcs_hv_runtime *rt = cc->hv_runtime;
+	bool vhd = hcs_hv_runtime_boots_vhd(rt);
 	int n;
 
-	if (hcs_hv_runtime_boots_vhd(rt))
-		return uvm_err(err, -EOPNOTSUPP, "HvRuntime.BootSource: booting from a VHD is not "
-			       "implemented yet; use an ImagePath folder from `uvmrun mkimage`");
-	n = snprintf(p->kernel, sizeof(p->kernel), "%s/%s", rt->image_path,
-		     hcs_hv_runtime_kernel_file(rt));
+	if (vhd) {
+		p->boot_disk = rt->image_path;
+		n = snprintf(p->kernel, sizeof(p->kernel), "%s/boot-vmlinuz", state_dir);
+	} else {
+		n = snprintf(p->kernel, sizeof(p->kernel), "%s/%s", rt->image_path,
+			     hcs_hv_runtime_kernel_file(rt));
+	}
 	if (n < 0 || (size_t)n >= sizeof(p->kernel))
 		return uvm_err(err, -ENAMETOOLONG, "HvRuntime.ImagePath: too long");
-	n = snprintf(p->initrd, sizeof(p->initrd), "%s/%s", rt->image_path,
-		     hcs_hv_runtime_initrd_file(rt));
+	if (vhd)
+		n = snprintf(p->initrd, sizeof(p->initrd), "%s/boot-initrd.img", state_dir);
+	else
+		n = snprintf(p->initrd, sizeof(p->initrd), "%s/%s", rt->image_path,
+			     hcs_hv_runtime_initrd_file(rt));
 	if (n < 0 || (size_t)n >= sizeof(p->initrd))
 		return uvm_err(err, -ENAMETOOLONG, "HvRuntime.ImagePath: too long");
-	n = snprintf(p->cmdline, sizeof(p->cmdline), "console=ttyS0 quiet panic=-1%s%s",
+	n = snprintf(p->cmdline, sizeof(p->cmdline), "console=ttyS0 quiet panic=-1%s%s%s%s",
+		     vhd ? " uvm.root=" PLAN_BOOT_SERIAL : "",
+		     vhd && rt->writable_boot_source ? ",rw" : "",
 		     rt->linux_boot_parameters ? " " : "",
 		     rt->linux_boot_parameters ? rt->linux_boot_parameters : "");
 	if (n < 0 || (size_t)n >= sizeof(p->cmdline))
@@ -153,7 +168,7 @@ int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 
 	memset(p, 0, sizeof(*p));
 	vmm_config_defaults(&p->vm);
-	if ((ret = image_paths(cc, p, err)))
+	if ((ret = image_paths(cc, state_dir, p, err)))
 		return ret;
 	p->vm.kernel = p->kernel;
 	p->vm.initrd = p->initrd;
@@ -191,6 +206,9 @@ int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 	}
 	p->storage.layers = p->layers;
 	p->storage.n_layers = cc->n_layers;
+	if (p->boot_disk && (ret = add_disk(p, cc, p->boot_disk, !cc->hv_runtime->writable_boot_source,
+					    PLAN_BOOT_SERIAL, err)))
+		return ret;
 	if (cc->layer_folder_path) {
 		n = snprintf(p->scratch, sizeof(p->scratch), "%s/%s", cc->layer_folder_path,
 			     PLAN_SCRATCH_FILE);
@@ -224,6 +242,20 @@ int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 	if (cc->processor_maximum > 0)
 		p->cpu_max_quota_us = (uint64_t)cc->processor_maximum * 100000ULL * p->vm.cpus / 10000;
 	return 0;
+}
+
+int plan_boot_files(struct uvm_plan *p, const char *state_dir, struct uvm_error *err)
+{
+	const char *const inner[] = { VHD_IMAGE_KERNEL, VHD_IMAGE_INITRD };
+	const char *const out[] = { p->kernel, p->initrd };
+	int ret;
+
+	if (!p->boot_disk)
+		return 0;
+	ret = vhd_boot_extract(p->boot_disk, inner, out, 2, state_dir, err);
+	if (ret < 0)
+		uvm_err_prefix(err, "HvRuntime.ImagePath: ");
+	return ret;
 }
 
 int plan_create_scratch(struct uvm_plan *p, const struct hcs_container_config *cc,

@@ -31,6 +31,8 @@ struct uvm_plan {
 	char cmdline[2048];
 	char vsock[PATH_MAX];
 	char scratch[PATH_MAX];            /* "" when the upper layer is tmpfs */
+	const char *boot_disk;             /* BootSource "Vhd": the disk; kernel and
+					    * initrd are copied out of it (plan_boot_files) */
 	bool scratch_created;              /* by plan_create_scratch, this time */
 	char share_names[VMM_MAX_SHARES][16];
 	struct gcs_layer layers[VMM_MAX_DISKS];
@@ -49,6 +51,10 @@ void plan_layer_serial(const char *guid, char out[VMM_SERIAL_MAX + 1]);
  * plan point into cc, which must outlive it. */
 int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 	       struct uvm_plan *plan, struct uvm_error *err);
+/* BootSource "Vhd": copy the kernel and initrd out of the boot disk into
+ * the state folder, where the plan's kernel and initrd point. */
+int plan_boot_files(struct uvm_plan *plan, const char *state_dir, struct uvm_error *err);
+#define PLAN_BOOT_SERIAL "uvm-boot"                 /* the boot disk's serial */
 /* Create the scratch disk (sparse, StorageSandboxSize) when missing. */
 int plan_create_scratch(struct uvm_plan *plan, const struct hcs_container_config *cc,
 			struct uvm_error *err);

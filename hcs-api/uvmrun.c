@@ -10,6 +10,7 @@
 #include "../boot/uvm-image.h"
 #include "../vmm/vmm.h"
 #include "cli-hcs.h"
+#include "vhd-image.h"
 
 
 static int cmd_boot(int argc, char **argv)
@@ -47,15 +48,18 @@ static void mkimage_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: uvmrun mkimage OUTDIR [--kernel-package NAME] [--kernel-root DIR] [--agent PATH]\n"
+		"       uvmrun mkimage --vhd OUT.vhd [same options]\n"
 		"Write a utility VM image folder: OUTDIR/%s (Debian's kernel) and OUTDIR/%s\n"
 		"(the guest agent as /init, crun, mke2fs and the kernel modules the VM needs).\n"
+		"With --vhd, one bootable disk instead (HvRuntime BootSource \"Vhd\"): an ext4\n"
+		"fixed VHD holding that tree as its root, with %s and %s.\n"
 		"\n"
 		"  --kernel-package NAME  Debian kernel package (default: what linux-image-amd64\n"
 		"                         depends on); downloaded with apt-get, never installed\n"
 		"  --kernel-root DIR      use an already unpacked kernel package instead\n"
 		"  --agent PATH           the static guest agent (default: guest-agent/uvm-agent\n"
 		"                         next to uvmrun)\n",
-		UVM_IMAGE_KERNEL, UVM_IMAGE_INITRD);
+		UVM_IMAGE_KERNEL, UVM_IMAGE_INITRD, VHD_IMAGE_KERNEL, VHD_IMAGE_INITRD);
 }
 
 static int cmd_mkimage(int argc, char **argv)
@@ -64,12 +68,14 @@ static int cmd_mkimage(int argc, char **argv)
 		{ "kernel-package", required_argument, NULL, 'p' },
 		{ "kernel-root", required_argument, NULL, 'r' },
 		{ "agent", required_argument, NULL, 'a' },
+		{ "vhd", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct uvm_image_config cfg = { 0 };
 	struct uvm_error err = { 0 };
 	char agent[PATH_MAX];
+	const char *vhd = NULL;
 	int opt;
 
 	sibling_path("guest-agent/uvm-agent", agent, sizeof(agent));
@@ -81,6 +87,7 @@ static int cmd_mkimage(int argc, char **argv)
 		case 'p': cfg.kernel_package = optarg; break;
 		case 'r': cfg.kernel_root = optarg; break;
 		case 'a': cfg.agent = optarg; break;
+		case 'v': vhd = optarg; break;
 		case 'h': mkimage_usage(stdout); return 0;
 		default:
 			fprintf(stderr, "uvmrun: mkimage: bad option '%s' (see uvmrun mkimage --help)\n",
@@ -88,9 +95,17 @@ static int cmd_mkimage(int argc, char **argv)
 			return UVM_EXIT_VMM_ERROR;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind != (vhd ? 0 : 1)) {
 		mkimage_usage(stderr);
 		return UVM_EXIT_VMM_ERROR;
+	}
+	if (vhd) {
+		if (vhd_image_build(&cfg, vhd, &err) < 0) {
+			fprintf(stderr, "uvmrun: mkimage: %s\n", err.msg);
+			return UVM_EXIT_VMM_ERROR;
+		}
+		printf("%s\n", vhd);
+		return 0;
 	}
 	cfg.outdir = argv[optind];
 	if (uvm_image_build(&cfg, &err) < 0) {

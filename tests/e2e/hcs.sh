@@ -13,7 +13,8 @@ T=$E2E_TMP
 R=$T/state
 mkdir -p "$T/ro" "$T/rw"
 echo "from the host" >"$T/ro/greeting"
-config() { # NAME [MORE_FIELDS]: a ContainerConfig on stdout
+config() { # NAME [MORE_FIELDS]: a ContainerConfig on stdout ($HVRT: another HvRuntime)
+	local rt=${HVRT:-'{"ImagePath": "'"$UVM_IMAGE"'"}'}
 	cat <<JSON
 {"SystemType": "Container", "Name": "$1", "Owner": "e2e", "HvPartition": true,
  "ContainerType": "Linux", "HostName": "hcs-e2e", "MemoryMaximumInMB": 512,
@@ -23,7 +24,7 @@ config() { # NAME [MORE_FIELDS]: a ContainerConfig on stdout
  "MappedDirectories": [
    {"HostPath": "$T/ro", "ContainerPath": "/mnt/ro", "ReadOnly": true},
    {"HostPath": "$T/rw", "ContainerPath": "/mnt/rw", "ReadOnly": false, "IOPSMaximum": 5000}],
- "HvRuntime": {"ImagePath": "$UVM_IMAGE"}${2:-}}
+ "HvRuntime": $rt${2:-}}
 JSON
 }
 ux() { local cmd=$1; shift; timeout -k 5 "$VM_LIMIT" "$UVMRUN" "$cmd" --root "$R" "$@"; }
@@ -50,6 +51,18 @@ config five >"$T/five.json"
 out=$(ux run --jail-user 65534 "$T/five.json" sh -c 'cat /mnt/ro/greeting; echo from the jail' 2>&1)
 check "hcs: run --jail-user: the container runs under a jailed host" \
 	bash -c "grep -q '^from the host' <<<'$out' && grep -q '^from the jail' <<<'$out'"
+
+# ---- a utility VM booted from a disk (BootSource "Vhd", `uvmrun mkimage --vhd`).
+HVRT='{"ImagePath": "'"$UVM_VHD"'", "BootSource": "Vhd"}' config six >"$T/six.json"
+ux create "$T/six.json" >/dev/null && ux start six
+out=$(ux exec six sh -c 'cat /mnt/ro/greeting; echo from a disk-booted VM' 2>&1)
+check "hcs: BootSource Vhd: the container runs in a VM booted from the VHD" \
+	test "$out" = "$(printf 'from the host\nfrom a disk-booted VM')"
+check "hcs: BootSource Vhd: the agent made the disk the VM's root, read-only" \
+	grep -q 'root is now /dev/vd[a-z]* (ext4, read-only)' "$R/six/console.log"
+ux terminate six
+check "hcs: BootSource Vhd: it stops and deletes" \
+	bash -c "timeout 60 '$UVMRUN' wait --root '$R' six >/dev/null && '$UVMRUN' delete --root '$R' six"
 
 # ---- the detached lifecycle, one uvmrun process per step.
 config two >"$T/two.json"

@@ -3,13 +3,21 @@
 # container layer as an ext4 disk in a VHD (`uvmrun mklayer`), as the Docker
 # daemon hands layers over (layer.vhd).
 
-# Build (when missing or older than its inputs) the UVM image folder and the
-# busybox layer; set UVM_IMAGE and BUSYBOX_LAYER.
+# Build (when missing or older than its inputs) the UVM image folder, the
+# same image as one bootable VHD, and the busybox layer; set UVM_IMAGE,
+# UVM_VHD and BUSYBOX_LAYER.
 build_agent_images() {
 	local stage a
 	UVM_IMAGE=$BUILD/e2e/uvm-image-$KVER
+	UVM_VHD=$BUILD/e2e/uvm-boot-$KVER.vhd
 	BUSYBOX_LAYER=$BUILD/e2e/busybox-layer.vhd
 	mkdir -p "$BUILD/e2e" || return 1
+	if [[ ! -e $UVM_VHD || $BUILD/guest-agent/uvm-agent -nt $UVM_VHD ||
+	      $REPO/boot/uvm-image.c -nt $UVM_VHD || $REPO/hcs-api/vhd-image.c -nt $UVM_VHD ]]; then
+		rm -f "$UVM_VHD"
+		"$BUILD/uvmrun" mkimage --vhd "$UVM_VHD" --kernel-root "$KERNEL_ROOT" \
+			--agent "$BUILD/guest-agent/uvm-agent" >/dev/null || return 1
+	fi
 	if [[ ! -e $UVM_IMAGE/initrd.img || $BUILD/guest-agent/uvm-agent -nt $UVM_IMAGE/initrd.img ||
 	      $REPO/boot/uvm-image.c -nt $UVM_IMAGE/initrd.img ]]; then
 		rm -rf "$UVM_IMAGE.tmp"

@@ -182,7 +182,7 @@ static void config_maps_onto_the_vm_and_storage(void)
 	hcs_container_config_free(&cc);
 }
 
-static void vhd_boot_and_colliding_serials_are_refused(void)
+static void vhd_boot_disk_and_colliding_serials(void)
 {
 	static const char vhd[] =
 		"{\"SystemType\":\"Container\",\"Name\":\"p\",\"HvPartition\":true,\"ContainerType\":\"Linux\","
@@ -197,9 +197,17 @@ static void vhd_boot_and_colliding_serials_are_refused(void)
 	struct uvm_error err = { 0 };
 	static struct uvm_plan p;
 
+	/* The boot disk goes in read-only; kernel and initrd come out of it. */
 	CHECK_EQ(hcs_container_config_parse(vhd, strlen(vhd), &cc, &err), 0);
-	CHECK_EQ(plan_build(&cc, "/s", &p, &err), -EOPNOTSUPP);
-	CHECK_STR_CONTAINS(err.msg, "HvRuntime.BootSource");
+	CHECK_EQ(plan_build(&cc, "/s", &p, &err), 0);
+	CHECK_STR_EQ(p.vm.kernel, "/s/boot-vmlinuz");
+	CHECK_STR_EQ(p.vm.initrd, "/s/boot-initrd.img");
+	CHECK_STR_EQ(p.boot_disk, "/uvm.vhd");
+	CHECK_STR_CONTAINS(p.vm.cmdline, " uvm.root=uvm-boot");
+	CHECK(!strstr(p.vm.cmdline, "uvm-boot,rw"));
+	CHECK_EQ(p.vm.ndisks, 2);
+	CHECK_STR_EQ(p.vm.disks[1].serial, "uvm-boot");
+	CHECK(p.vm.disks[1].read_only);
 	hcs_container_config_free(&cc);
 	CHECK_EQ(hcs_container_config_parse(twins, strlen(twins), &cc, &err), 0);
 	CHECK_EQ(plan_build(&cc, "/s", &p, &err), -EINVAL);
@@ -456,7 +464,7 @@ static void last_handle_closed_terminates_when_asked(void)
 
 TEST_LIST(T(ids_cannot_leave_the_state_folder), T(control_messages_carry_json_and_descriptors),
 	  T(control_garbage_is_refused), T(error_responses_keep_their_kind),
-	  T(config_maps_onto_the_vm_and_storage), T(vhd_boot_and_colliding_serials_are_refused),
+	  T(config_maps_onto_the_vm_and_storage), T(vhd_boot_disk_and_colliding_serials),
 	  T(command_lines_split_like_a_shell), T(default_spec_runs_the_process_in_its_own_namespaces),
 	  T(lifecycle_before_boot), T(killed_host_reads_as_stopped_and_bad_configs_leave_nothing),
 	  T(last_handle_closed_terminates_when_asked));
