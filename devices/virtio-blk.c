@@ -5,16 +5,19 @@
 
 #include <errno.h>
 #include <libaio.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../vmm/bytes.h"
 #include "disk-image.h"
 #include "rate-limit.h"
+#include "virtio-blk-internal.h"
 
 #define BLK_QUEUE_SIZE 256
 #define BLK_SEG_MAX    126                   /* data segments per request */
@@ -35,52 +38,6 @@
 #define VIRTIO_BLK_S_UNSUPP 2
 
 #define BLK_CONFIG_LEN 36
-
-struct blk_req;
-
-/* One IO submitted for part of a request (a request split at VHD block
- * boundaries becomes several). */
-struct blk_io {
-	struct iocb iocb;
-	struct blk_req *req;
-	size_t expect;           /* bytes the IO must transfer */
-	int niov;
-	struct iovec iov[];
-};
-
-struct blk_req {
-	struct vq_chain *chain;
-	uint8_t *status;
-	uint32_t used_len;
-	unsigned pending;        /* IOs in flight */
-	bool failed;
-	struct blk_io **ios;
-	unsigned nios, ios_cap;
-	struct blk_req *next_free;
-	struct blk_req *next_all;    /* every request allocated, free or not */
-};
-
-struct virtio_blk {
-	struct virtio_device vdev;
-	struct virtio_blk_config cfg;
-	char name[32];
-	struct disk_image *img;
-	uint64_t capacity;       /* bytes */
-	unsigned dio_align;      /* 0: no O_DIRECT */
-
-	io_context_t aio;
-	int aio_efd;
-	unsigned inflight;       /* requests with IO outstanding */
-	bool fdsync_works;
-
-	struct rate_limit limit;
-	int timer_fd;
-	struct blk_req *throttled;   /* waiting for the rate limit */
-
-	struct blk_req *free_reqs;
-	struct blk_req *all_reqs;
-	bool pushed;             /* used buffers not yet signalled */
-};
 
 /* ---- requests ---- */
 
@@ -298,6 +255,11 @@ static void req_start(struct virtio_blk *blk, struct blk_req *req)
 	req->status = (uint8_t *)last->iov_base + last->iov_len - 1;
 	type = get_le32(hdr);
 	sector = get_le64(hdr + 8);
+	if (!blk->img && (type == VIRTIO_BLK_T_IN || type == VIRTIO_BLK_T_OUT ||
+			  type == VIRTIO_BLK_T_FLUSH)) {
+		req_complete(blk, req, VIRTIO_BLK_S_IOERR);    /* no medium */
+		return;
+	}
 
 	switch (type) {
 	case VIRTIO_BLK_T_IN:
@@ -462,6 +424,8 @@ static void blk_aio_ready(struct virtio_device *vdev, void *ctx)
 		}
 	} while (got == 64);
 	blk_signal(blk);
+	if (!blk->inflight && blk_eject_waiting(blk))
+		blk_finish_eject(blk);
 }
 
 /* ---- device ---- */
@@ -471,7 +435,7 @@ static void blk_config_read(struct virtio_device *vdev, uint64_t offset, void *d
 	struct virtio_blk *blk = vdev->priv;
 	uint8_t cfg[BLK_CONFIG_LEN] = { 0 };
 
-	put_le64(cfg, blk->capacity / BLK_SECTOR);
+	put_le64(cfg, __atomic_load_n(&blk->capacity, __ATOMIC_RELAXED) / BLK_SECTOR);
 	put_le32(cfg + 12, BLK_SEG_MAX);
 	put_le32(cfg + 20, (uint32_t)BLK_SECTOR);
 	put_le16(cfg + 34, 1);
@@ -503,16 +467,16 @@ static void blk_stop(struct virtio_device *vdev)
 	 * queue (the driver reset it). */
 	io_destroy(blk->aio);
 	blk->inflight = 0;
+	if (blk_eject_waiting(blk))
+		blk_finish_eject(blk);
 	timerfd_settime(blk->timer_fd, 0, &off, NULL);
 	blk->throttled = NULL;
 	req_free_all(blk);
 	blk->pushed = false;
 }
 
-static void blk_destroy(struct virtio_device *vdev)
+static void blk_free(struct virtio_blk *blk)
 {
-	struct virtio_blk *blk = vdev->priv;
-
 	req_free_all(blk);
 	if (blk->img)
 		disk_image_close(blk->img);
@@ -520,7 +484,17 @@ static void blk_destroy(struct virtio_device *vdev)
 		close(blk->aio_efd);
 	if (blk->timer_fd >= 0)
 		close(blk->timer_fd);
+	if (blk->swap_efd >= 0)
+		close(blk->swap_efd);
+	disk_image_close(blk->swap_img);
+	pthread_mutex_destroy(&blk->swap_lock);
+	pthread_cond_destroy(&blk->swap_cond);
 	free(blk);
+}
+
+static void blk_destroy(struct virtio_device *vdev)
+{
+	blk_free(vdev->priv);
 }
 
 static const struct virtio_device_ops blk_ops = {
@@ -532,7 +506,7 @@ static const struct virtio_device_ops blk_ops = {
 };
 
 /* The O_DIRECT alignment this file accepts: 512, 4096, or 0 for none. */
-static unsigned probe_dio_align(struct disk_image *img)
+unsigned blk_probe_dio_align(struct disk_image *img)
 {
 	int fd = disk_image_direct_fd(img);
 	void *buf;
@@ -548,28 +522,34 @@ static unsigned probe_dio_align(struct disk_image *img)
 	return align;
 }
 
-int virtio_blk_create(struct virtio_blk **out, const char *name,
-		      const struct virtio_blk_config *cfg, const struct guest_memory *mem,
-		      struct uvm_error *err)
+/* The device around an open image, or none (a spare). */
+static int blk_new(struct virtio_blk **out, const char *name, const struct virtio_blk_config *cfg,
+		   struct disk_image *img, const struct guest_memory *mem, struct uvm_error *err)
 {
 	struct virtio_blk *blk = calloc(1, sizeof(*blk));
 	uint64_t features = (1ULL << VIRTIO_BLK_F_SEG_MAX) | (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
 			    (1ULL << VIRTIO_BLK_F_FLUSH);
 	int ret;
 
-	if (!blk)
+	if (!blk) {
+		disk_image_close(img);
 		return uvm_err(err, -ENOMEM, "%s: out of memory", name);
+	}
 	blk->cfg = *cfg;
-	blk->aio_efd = blk->timer_fd = -1;
+	blk->aio_efd = blk->timer_fd = blk->swap_efd = -1;
+	pthread_mutex_init(&blk->swap_lock, NULL);
+	pthread_cond_init(&blk->swap_cond, NULL);
 	snprintf(blk->name, sizeof(blk->name), "%s", name);
-	ret = disk_image_open(cfg->path, cfg->read_only, &blk->img, err);
-	if (ret < 0)
-		goto fail;
-	blk->capacity = disk_image_size(blk->img);
-	blk->dio_align = probe_dio_align(blk->img);
+	blk->img = img;
+	if (img) {
+		blk->capacity = disk_image_size(img);
+		blk->dio_align = blk_probe_dio_align(img);
+	} else {
+		blk->swap_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	}
 	blk->aio_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	blk->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (blk->aio_efd < 0 || blk->timer_fd < 0) {
+	if (blk->aio_efd < 0 || blk->timer_fd < 0 || (!img && blk->swap_efd < 0)) {
 		ret = uvm_err_sys(err, -errno, "%s: eventfd/timerfd", name);
 		goto fail;
 	}
@@ -581,17 +561,31 @@ int virtio_blk_create(struct virtio_blk **out, const char *name,
 		goto fail;
 	virtio_device_add_fd(&blk->vdev, blk->aio_efd, blk_aio_ready, blk);
 	virtio_device_add_fd(&blk->vdev, blk->timer_fd, blk_timer_ready, blk);
+	if (blk->swap_efd >= 0)
+		virtio_device_add_fd(&blk->vdev, blk->swap_efd, blk_swap_ready, blk);
 	*out = blk;
 	return 0;
 fail:
-	if (blk->img)
-		disk_image_close(blk->img);
-	if (blk->aio_efd >= 0)
-		close(blk->aio_efd);
-	if (blk->timer_fd >= 0)
-		close(blk->timer_fd);
-	free(blk);
+	blk_free(blk);
 	return ret;
+}
+
+int virtio_blk_create(struct virtio_blk **out, const char *name,
+		      const struct virtio_blk_config *cfg, const struct guest_memory *mem,
+		      struct uvm_error *err)
+{
+	struct disk_image *img;
+	int ret = disk_image_open(cfg->path, cfg->read_only, &img, err);
+
+	if (ret < 0)
+		return ret;
+	return blk_new(out, name, cfg, img, mem, err);
+}
+
+int virtio_blk_create_spare(struct virtio_blk **out, const char *name,
+			    const struct guest_memory *mem, struct uvm_error *err)
+{
+	return blk_new(out, name, &(struct virtio_blk_config){ 0 }, NULL, mem, err);
 }
 
 struct virtio_device *virtio_blk_device(struct virtio_blk *blk)

@@ -28,4 +28,18 @@ int virtio_blk_create(struct virtio_blk **out, const char *name,
 		      struct uvm_error *err);
 struct virtio_device *virtio_blk_device(struct virtio_blk *blk);
 
+/* A spare disk (MappedVirtualDisks added while running): no medium, so a
+ * capacity of 0 and every IO failing, until an image is put in. Read-write
+ * as far as the driver knows; a read-only image refuses writes itself. */
+int virtio_blk_create_spare(struct virtio_blk **out, const char *name,
+			    const struct guest_memory *mem, struct uvm_error *err);
+/* From another thread of a running VM: put an image in a spare (with its
+ * serial, read-only flag and rate limits) or take it out (IO still in
+ * flight finishes first; later IO fails). The driver hears a configuration
+ * change (the new capacity); the serial is read fresh by the guest. Both
+ * wait for the device's thread: -ETIMEDOUT after 10 s if it never ran. */
+int virtio_blk_insert(struct virtio_blk *blk, const struct virtio_blk_config *cfg,
+		      struct uvm_error *err);
+int virtio_blk_eject(struct virtio_blk *blk, struct uvm_error *err);
+
 #endif

@@ -292,6 +292,9 @@ int bundle_write_json(const char *dir, const char *name, const json_t *j,
 
 /* storage-request.c: the request's "storage" object (borrowing its strings). */
 int storage_request_parse(const json_t *req, struct storage_request *st, struct uvm_error *err);
+/* One mapped disk object; `where` names it in errors. */
+int storage_disk_parse(const json_t *obj, const char *where, struct storage_disk *d,
+		       struct uvm_error *err);
 /* One mapped folder object; `where` names it in errors. */
 int storage_dir_parse(const json_t *obj, const char *where, struct storage_dir *d,
 		      struct uvm_error *err);
@@ -316,6 +319,12 @@ void storage_teardown(struct mount_list *m);
 void storage_9p_options(const struct storage_dir *d, char *opts, size_t size);
 int storage_mount_9p(struct mount_list *m, const struct storage_dir *d, const char *target,
 		     struct uvm_error *err);
+/* The disk with that serial (fstype or detected; formatted ext4 first when
+ * `format` and empty) mounted at target, recorded with c's mounts; what
+ * names it in errors. */
+int storage_mount_disk(struct agent *a, struct container *c, const char *what,
+		       const char *serial, const char *fstype, bool read_only, bool format,
+		       const char *target, struct uvm_error *err);
 /* Unmount one recorded mount and forget it; -ENOENT when it is not in m. */
 int storage_unmount_one(struct mount_list *m, const char *target, struct uvm_error *err);
 
@@ -337,6 +346,13 @@ bool root_is_initramfs(void);
 int hot_mount_dir(struct container *c, const struct storage_dir *d, struct uvm_error *err);
 int hot_unmount_dir(struct container *c, const char *container_path, const char *uvm_path,
 		    struct uvm_error *err);
+/* A disk put in a spare virtio-blk device, by serial: mounted in the UVM
+ * under the bundle and moved into the container (container_path), or
+ * mounted at uvm_path; and taken away again. */
+int hot_mount_disk(struct agent *a, struct container *c, const struct storage_disk *d,
+		   struct uvm_error *err);
+int hot_unmount_disk(struct container *c, const char *serial, const char *container_path,
+		     const char *uvm_path, struct uvm_error *err);
 int mkdir_p(const char *path, mode_t mode, struct uvm_error *err);
 
 /* user.c: "name|uid[:group|gid]" against <root>/etc/passwd and /etc/group. */

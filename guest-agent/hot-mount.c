@@ -1,10 +1,12 @@
-/* Mapped folders added to a running container, or to its utility VM, and
- * taken away again (HCS Modify). A folder for the container is mounted by a
- * short-lived child that has entered the container's mount namespace and
- * root (through its init's /proc entries), so the path resolves as the
+/* Mapped folders and disks added to a running container, or to its utility
+ * VM, and taken away again (HCS Modify). Mounts for the container are made
+ * by a short-lived child that has entered the container's mount namespace
+ * and root (through its init's /proc entries), so the path resolves as the
  * container sees it and a symlink planted in the container cannot send the
- * mount outside it. A folder for the UVM is mounted by the agent itself and
- * recorded with the container's mounts, so deleting the container undoes it. */
+ * mount outside it: a folder is mounted there directly; a disk is mounted
+ * in the UVM first (its device node is not in the container) and that
+ * mount moved in (open_tree + move_mount). Mounts in the UVM are recorded
+ * with the container's, so deleting the container undoes them. */
 #include "agent.h"
 
 #include <errno.h>
@@ -13,9 +15,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define HOT_MOUNT_TIMEOUT_MS 30000    /* a 9p mount is a few round trips */
+#define DISK_SIZE_WAIT_MS 5000        /* the guest reads the new capacity late */
+
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
 
 struct child_report {
 	int code;
@@ -137,4 +149,107 @@ int hot_unmount_dir(struct container *c, const char *container_path, const char 
 	if (uvm_path)
 		return storage_unmount_one(&c->mounts, uvm_path, err);
 	return in_container(c, unmount_here, container_path, err);
+}
+
+/* ---- disks ---- */
+
+struct moved_mount {
+	int tree;                     /* a detached copy of the UVM mount */
+	const char *path;             /* where it goes in the container */
+};
+
+static int move_here(const void *arg, struct uvm_error *err)
+{
+	const struct moved_mount *m = arg;
+	int ret = mkdir_p(m->path, 0755, err);
+
+	if (ret)
+		return ret;
+	if (syscall(SYS_move_mount, m->tree, "", AT_FDCWD, m->path, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return uvm_err_sys(err, -errno, "move_mount on %s", m->path);
+	return 0;
+}
+
+/* Wait until the guest has read the inserted disk's capacity. */
+static int wait_for_size(const char *serial, struct uvm_error *err)
+{
+	char dev[300], path[340];
+
+	for (int waited = 0;; waited += 50) {
+		struct timespec nap = { 0, 50 * 1000000L };
+		unsigned long long sectors = 0;
+		FILE *f;
+
+		if (storage_find_disk("/sys/block", serial, dev, sizeof(dev), err) < 0)
+			return err->code;
+		snprintf(path, sizeof(path), "/sys/block/%s/size", dev + strlen("/dev/"));
+		f = fopen(path, "re");
+		if (f) {
+			if (fscanf(f, "%llu", &sectors) != 1)
+				sectors = 0;
+			fclose(f);
+		}
+		if (sectors)
+			return 0;
+		if (waited >= DISK_SIZE_WAIT_MS)
+			return uvm_err(err, -ENXIO, "disk %s (%s): still empty after %d ms", serial,
+				       dev, DISK_SIZE_WAIT_MS);
+		nanosleep(&nap, NULL);
+	}
+}
+
+static void staging_path(const struct container *c, const char *serial, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/hot/%s", c->dir, serial);
+}
+
+int hot_mount_disk(struct agent *a, struct container *c, const struct storage_disk *d,
+		   struct uvm_error *err)
+{
+	char staging[GCS_PATH_MAX + 64];
+	struct moved_mount m;
+	int ret;
+
+	if (!d->container_path == !d->uvm_path)
+		return uvm_err(err, -EINVAL, "disk: needs container_path or uvm_path, not both");
+	if (!d->uvm_path && (c->state != CONTAINER_RUNNING || c->init_pid <= 0))
+		return uvm_err(err, -EBUSY, "container \"%s\" is not running", c->id);
+	if ((ret = wait_for_size(d->serial, err)))
+		return ret;
+	if (d->uvm_path)
+		return storage_mount_disk(a, c, "disk", d->serial, d->fstype, d->read_only, false,
+					  d->uvm_path, err);
+	staging_path(c, d->serial, staging, sizeof(staging));
+	ret = storage_mount_disk(a, c, "disk", d->serial, d->fstype, d->read_only, false, staging,
+				 err);
+	if (ret)
+		return ret;
+	m.path = d->container_path;
+	m.tree = (int)syscall(SYS_open_tree, AT_FDCWD, staging, OPEN_TREE_CLONE | O_CLOEXEC);
+	if (m.tree < 0)
+		ret = uvm_err_sys(err, -errno, "open_tree %s", staging);
+	else
+		ret = in_container(c, move_here, &m, err);
+	if (m.tree >= 0)
+		close(m.tree);
+	if (ret)
+		storage_unmount_one(&c->mounts, staging, NULL);
+	return ret;
+}
+
+int hot_unmount_disk(struct container *c, const char *serial, const char *container_path,
+		     const char *uvm_path, struct uvm_error *err)
+{
+	char staging[GCS_PATH_MAX + 64];
+	int ret;
+
+	if (!container_path == !uvm_path)
+		return uvm_err(err, -EINVAL, "needs container_path or uvm_path, not both");
+	if (uvm_path)
+		return storage_unmount_one(&c->mounts, uvm_path, err);
+	ret = in_container(c, unmount_here, container_path, err);
+	staging_path(c, serial, staging, sizeof(staging));
+	if (storage_unmount_one(&c->mounts, staging, ret ? NULL : err) < 0 && !ret)
+		ret = err->code;
+	return ret;
 }

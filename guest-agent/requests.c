@@ -371,38 +371,49 @@ static int op_delete_container(struct agent *a, const json_t *req, json_t **resu
 	return ret;
 }
 
-static int op_add_mapped_directory(struct agent *a, const json_t *req, json_t **result,
-				   struct uvm_error *err)
+/* add_mapped_directory, add_mapped_disk: a container and the folder or disk
+ * object, shaped as in create_container's storage. */
+static int hot_add(struct agent *a, const json_t *req, bool disk, struct uvm_error *err)
 {
-	static const char *const keys[] = { "op", "container", "directory", NULL };
-	struct storage_dir d = { 0 };
+	static const char *const dir_keys[] = { "op", "container", "directory", NULL };
+	static const char *const disk_keys[] = { "op", "container", "disk", NULL };
+	const char *what = disk ? "disk" : "directory";
+	struct storage_disk dk = { 0 };
+	struct storage_dir dir = { 0 };
 	struct container *c;
 	json_t *obj = NULL;
-	int ret = jfield_keys(req, "", keys, err);
+	int ret = jfield_keys(req, "", disk ? disk_keys : dir_keys, err);
 
-	(void)result;
 	if (!ret)
 		ret = find_container(a, req, "container", true, &c, err);
 	if (!ret)
-		ret = jfield_object(req, "", "directory", true, &obj, err);
+		ret = jfield_object(req, "", what, true, &obj, err);
 	if (!ret)
-		ret = storage_dir_parse(obj, "directory", &d, err);
+		ret = disk ? storage_disk_parse(obj, what, &dk, err)
+			   : storage_dir_parse(obj, what, &dir, err);
 	if (!ret)
-		ret = hot_mount_dir(c, &d, err);
+		ret = disk ? hot_mount_disk(a, c, &dk, err) : hot_mount_dir(c, &dir, err);
 	return ret;
 }
 
-static int op_remove_mapped_directory(struct agent *a, const json_t *req, json_t **result,
-				      struct uvm_error *err)
+/* remove_mapped_directory, remove_mapped_disk: a container, the path it
+ * was mounted at, and for a disk its serial. */
+static int hot_remove(struct agent *a, const json_t *req, bool disk, struct uvm_error *err)
 {
-	static const char *const keys[] = { "op", "container", "container_path", "uvm_path", NULL };
-	const char *container_path = NULL, *uvm_path = NULL;
+	static const char *const dir_keys[] = { "op", "container", "container_path", "uvm_path",
+						NULL };
+	static const char *const disk_keys[] = { "op", "container", "serial", "container_path",
+						 "uvm_path", NULL };
+	const char *serial = NULL, *container_path = NULL, *uvm_path = NULL;
 	struct container *c;
-	int ret = jfield_keys(req, "", keys, err);
+	int ret = jfield_keys(req, "", disk ? disk_keys : dir_keys, err);
 
-	(void)result;
 	if (!ret)
 		ret = find_container(a, req, "container", true, &c, err);
+	if (!ret && disk)
+		ret = jfield_string(req, "", "serial", true, GCS_SERIAL_MAX, &serial, err);
+	if (!ret && disk && (!*serial || strchr(serial, '/') || serial[0] == '.'))
+		ret = uvm_err(err, -EINVAL, "serial: \"%s\" cannot name a disk", serial);
 	if (!ret)
 		ret = jfield_string(req, "", "container_path", false, GCS_PATH_MAX, &container_path,
 				    err);
@@ -413,8 +424,37 @@ static int op_remove_mapped_directory(struct agent *a, const json_t *req, json_t
 	if (!ret && uvm_path)
 		ret = request_check_path("uvm_path", uvm_path, err);
 	if (!ret)
-		ret = hot_unmount_dir(c, container_path, uvm_path, err);
+		ret = disk ? hot_unmount_disk(c, serial, container_path, uvm_path, err)
+			   : hot_unmount_dir(c, container_path, uvm_path, err);
 	return ret;
+}
+
+static int op_add_mapped_directory(struct agent *a, const json_t *req, json_t **result,
+				   struct uvm_error *err)
+{
+	(void)result;
+	return hot_add(a, req, false, err);
+}
+
+static int op_remove_mapped_directory(struct agent *a, const json_t *req, json_t **result,
+				      struct uvm_error *err)
+{
+	(void)result;
+	return hot_remove(a, req, false, err);
+}
+
+static int op_add_mapped_disk(struct agent *a, const json_t *req, json_t **result,
+			      struct uvm_error *err)
+{
+	(void)result;
+	return hot_add(a, req, true, err);
+}
+
+static int op_remove_mapped_disk(struct agent *a, const json_t *req, json_t **result,
+				 struct uvm_error *err)
+{
+	(void)result;
+	return hot_remove(a, req, true, err);
 }
 
 static int op_shutdown(struct agent *a, const json_t *req, json_t **result,
@@ -463,6 +503,8 @@ static const struct op_entry {
 	{ "delete_container", op_delete_container, true },
 	{ "add_mapped_directory", op_add_mapped_directory, true },
 	{ "remove_mapped_directory", op_remove_mapped_directory, false },
+	{ "add_mapped_disk", op_add_mapped_disk, true },
+	{ "remove_mapped_disk", op_remove_mapped_disk, false },
 	{ "shutdown", op_shutdown, false },
 	{ "terminate", op_terminate, false },
 };

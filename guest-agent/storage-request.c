@@ -108,6 +108,22 @@ static int parse_layers(const json_t *storage, struct storage_request *st,
 	return ret;
 }
 
+/* Where a folder or disk is mounted (at least one of the two paths) and
+ * whether read-only. */
+static int parse_placement(const json_t *obj, const char *where, const char **container_path,
+			   const char **uvm_path, bool *read_only, struct uvm_error *err)
+{
+	int ret = parse_path_field(obj, where, "container_path", false, container_path, err);
+
+	if (!ret)
+		ret = parse_path_field(obj, where, "uvm_path", false, uvm_path, err);
+	if (!ret)
+		ret = jfield_bool(obj, where, "read_only", read_only, err);
+	if (!ret && !*container_path && !*uvm_path)
+		ret = uvm_err(err, -EINVAL, "%s: needs container_path or uvm_path", where);
+	return ret;
+}
+
 int storage_dir_parse(const json_t *obj, const char *where, struct storage_dir *d,
 		      struct uvm_error *err)
 {
@@ -120,13 +136,8 @@ int storage_dir_parse(const json_t *obj, const char *where, struct storage_dir *
 	if (!ret)
 		ret = parse_word_field(obj, where, "aname", false, GCS_TAG_MAX, ",", &d->aname, err);
 	if (!ret)
-		ret = parse_path_field(obj, where, "container_path", false, &d->container_path, err);
-	if (!ret)
-		ret = parse_path_field(obj, where, "uvm_path", false, &d->uvm_path, err);
-	if (!ret)
-		ret = jfield_bool(obj, where, "read_only", &d->read_only, err);
-	if (!ret && !d->container_path && !d->uvm_path)
-		ret = uvm_err(err, -EINVAL, "%s: needs container_path or uvm_path", where);
+		ret = parse_placement(obj, where, &d->container_path, &d->uvm_path, &d->read_only,
+				      err);
 	return ret;
 }
 
@@ -151,10 +162,26 @@ static int parse_dirs(const json_t *storage, struct storage_request *st, struct 
 	return ret;
 }
 
-static int parse_disks(const json_t *storage, struct storage_request *st, struct uvm_error *err)
+int storage_disk_parse(const json_t *obj, const char *where, struct storage_disk *d,
+		       struct uvm_error *err)
 {
 	static const char *const keys[] = { "serial", "container_path", "uvm_path", "read_only",
 					    "fstype", NULL };
+	int ret = jfield_keys(obj, where, keys, err);
+
+	if (!ret)
+		ret = parse_word_field(obj, where, "serial", true, GCS_SERIAL_MAX, "/", &d->serial,
+				       err);
+	if (!ret)
+		ret = parse_word_field(obj, where, "fstype", false, 16, ",/=:", &d->fstype, err);
+	if (!ret)
+		ret = parse_placement(obj, where, &d->container_path, &d->uvm_path, &d->read_only,
+				      err);
+	return ret;
+}
+
+static int parse_disks(const json_t *storage, struct storage_request *st, struct uvm_error *err)
+{
 	json_t *arr = NULL, *obj;
 	char where[64];
 	int ret = jfield_array(storage, "storage", "mapped_disks", false, GCS_MAPPED_MAX, &arr,
@@ -167,26 +194,9 @@ static int parse_disks(const json_t *storage, struct storage_request *st, struct
 	if (!st->disks)
 		return uvm_err(err, -ENOMEM, "out of memory");
 	for (size_t i = 0; i < st->n_disks && !ret; i++) {
-		struct storage_disk *d = &st->disks[i];
-
 		ret = array_object(arr, i, "mapped_disks", where, sizeof(where), &obj, err);
 		if (!ret)
-			ret = jfield_keys(obj, where, keys, err);
-		if (!ret)
-			ret = parse_word_field(obj, where, "serial", true, GCS_SERIAL_MAX, "/",
-					       &d->serial, err);
-		if (!ret)
-			ret = parse_path_field(obj, where, "container_path", false,
-					       &d->container_path, err);
-		if (!ret)
-			ret = parse_path_field(obj, where, "uvm_path", false, &d->uvm_path, err);
-		if (!ret)
-			ret = jfield_bool(obj, where, "read_only", &d->read_only, err);
-		if (!ret)
-			ret = parse_word_field(obj, where, "fstype", false, 16, ",/=:", &d->fstype,
-					       err);
-		if (!ret && !d->container_path && !d->uvm_path)
-			ret = uvm_err(err, -EINVAL, "%s: needs container_path or uvm_path", where);
+			ret = storage_disk_parse(obj, where, &st->disks[i], err);
 	}
 	return ret;
 }

@@ -204,9 +204,9 @@ static const char *find_mke2fs(void)
 	return NULL;
 }
 
-static int mount_disk(struct agent *a, struct container *c, const char *what, const char *serial,
-		      const char *fstype, bool read_only, bool format, const char *target,
-		      struct uvm_error *err)
+int storage_mount_disk(struct agent *a, struct container *c, const char *what,
+		       const char *serial, const char *fstype, bool read_only, bool format,
+		       const char *target, struct uvm_error *err)
 {
 	char dev[300];
 	const char *found;
@@ -272,7 +272,7 @@ static int setup_overlay(struct agent *a, struct container *c, const struct stor
 	for (size_t i = 0; i < st->n_layers && !ret; i++) {
 		snprintf(path, sizeof(path), "%s/layers/%zu", c->dir, i);
 		snprintf(what, sizeof(what), "layer %zu", i);
-		ret = mount_disk(a, c, what, st->layers[i].serial, NULL, true, false, path, err);
+		ret = storage_mount_disk(a, c, what, st->layers[i].serial, NULL, true, false, path, err);
 		if (!ret)
 			used += (size_t)snprintf(data + used, sizeof(data) - used, "%s%s",
 						 i ? ":" : "", path);
@@ -283,7 +283,7 @@ static int setup_overlay(struct agent *a, struct container *c, const struct stor
 		return ret;
 	snprintf(path, sizeof(path), "%s/scratch", c->dir);
 	if (st->scratch_serial) {
-		ret = mount_disk(a, c, "scratch", st->scratch_serial, NULL, false, true, path, err);
+		ret = storage_mount_disk(a, c, "scratch", st->scratch_serial, NULL, false, true, path, err);
 	} else {
 		char opts[64];
 
@@ -382,7 +382,7 @@ static int setup_disks(struct agent *a, struct container *c, const struct storag
 		else
 			snprintf(target, sizeof(target), "%s/disks/%zu", c->dir, i);
 		snprintf(what, sizeof(what), "mapped disk %zu", i);
-		ret = mount_disk(a, c, what, d->serial, d->fstype, d->read_only, false, target, err);
+		ret = storage_mount_disk(a, c, what, d->serial, d->fstype, d->read_only, false, target, err);
 		if (!ret && d->container_path)
 			ret = add_bind(c, d->container_path, target, d->read_only, err);
 	}

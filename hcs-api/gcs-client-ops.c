@@ -154,6 +154,32 @@ int gcs_add_mapped_directory(struct gcs_client *c, const char *container,
 	return gcs_call(c, op, req, NULL, 0, NULL, err);
 }
 
+int gcs_add_mapped_disk(struct gcs_client *c, const char *container,
+			const struct gcs_mapped_disk *d, struct uvm_error *err)
+{
+	static const char op[] = "add_mapped_disk";
+	json_t *req = json_pack("{s:s, s:{s:s, s:s?, s:s?, s:s?, s:b}}", "container", container,
+				"disk", "serial", d->serial, "container_path", d->container_path,
+				"uvm_path", d->uvm_path, "fstype", d->fstype, "read_only",
+				d->read_only);
+
+	if (!req)
+		return oom(err, op, req);
+	return gcs_call(c, op, req, NULL, 0, NULL, err);
+}
+
+int gcs_remove_mapped_disk(struct gcs_client *c, const char *container, const char *serial,
+			   const char *container_path, const char *uvm_path, struct uvm_error *err)
+{
+	static const char op[] = "remove_mapped_disk";
+	json_t *req = json_pack("{s:s, s:s, s:s?, s:s?}", "container", container, "serial", serial,
+				"container_path", container_path, "uvm_path", uvm_path);
+
+	if (!req)
+		return oom(err, op, req);
+	return gcs_call(c, op, req, NULL, 0, NULL, err);
+}
+
 int gcs_remove_mapped_directory(struct gcs_client *c, const char *container,
 				const char *container_path, const char *uvm_path,
 				struct uvm_error *err)

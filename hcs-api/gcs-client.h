@@ -118,6 +118,12 @@ int gcs_add_mapped_directory(struct gcs_client *c, const char *container,
 int gcs_remove_mapped_directory(struct gcs_client *c, const char *container,
 				const char *container_path, const char *uvm_path,
 				struct uvm_error *err);
+/* A disk put in a spare virtio-blk device (found by its serial) mounted into
+ * the running container, or in the UVM; and taken away again. */
+int gcs_add_mapped_disk(struct gcs_client *c, const char *container,
+			const struct gcs_mapped_disk *d, struct uvm_error *err);
+int gcs_remove_mapped_disk(struct gcs_client *c, const char *container, const char *serial,
+			   const char *container_path, const char *uvm_path, struct uvm_error *err);
 
 /* ---- processes ---- */
 

@@ -469,27 +469,40 @@ int hcs_mapped_virtual_disks(struct hcs_system *s, char **out_json, struct hcs_e
 	return property(s, false, false, "MappedVirtualDiskControllers", json_object, out_json, err);
 }
 
-/* An added folder travels as a descriptor opened here, by the caller: the
- * host process may be jailed where HostPath is not visible. */
+/* An added folder or disk travels as a descriptor opened here, by the
+ * caller: the host process may be jailed where HostPath is not visible. */
 int hcs_modify(struct hcs_system *s, const char *request_json, struct hcs_error *err)
 {
 	struct hcs_resource_modification m;
+	struct hcs_mapped_virtual_disk vd;
 	struct hcs_mapped_dir md;
 	struct uvm_error uerr = { 0 };
 	json_t *result = NULL;
 	int dir = -1, ret;
+	bool disk;
 
 	if (s->closed)
 		return hcs_err(err, HCS_E_ALREADY_CLOSED, 0, "the handle was closed");
 	if (hcs_resource_modification_parse(request_json, strlen(request_json), &m, &uerr) < 0)
 		return hcs_err_from_uvm(err, &uerr, true);
-	ret = hcs_mapped_dir_parse(m.settings, m.settings_len, &md, &uerr);
-	if (ret == 0 && (!m.request_type || strcmp(m.request_type, "Remove"))) {
-		dir = open(md.host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	disk = !strcmp(m.resource_type, "MappedVirtualDisk");
+	if (disk)
+		ret = hcs_mapped_virtual_disk_parse(m.settings, m.settings_len, &vd, &uerr);
+	else
+		ret = hcs_mapped_dir_parse(m.settings, m.settings_len, &md, &uerr);
+	if (ret == 0 && strcmp(m.request_type, "Remove")) {
+		const char *path = disk ? vd.host_path : md.host_path;
+
+		/* A disk is opened for writing unless ReadOnly: the host reopens it so. */
+		dir = disk ? open(path, (vd.read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC)
+			   : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (dir < 0)
-			ret = uvm_err_sys(&uerr, -errno, "Settings.HostPath: %s", md.host_path);
+			ret = uvm_err_sys(&uerr, -errno, "Settings.HostPath: %s", path);
 	}
-	hcs_mapped_dir_free(&md);
+	if (disk)
+		hcs_mapped_virtual_disk_free(&vd);
+	else
+		hcs_mapped_dir_free(&md);
 	hcs_resource_modification_free(&m);
 	if (ret < 0)
 		return hcs_err_from_uvm(err, &uerr, true);

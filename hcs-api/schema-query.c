@@ -127,16 +127,14 @@ static int check_resource_type(struct hcs_walk *w, const void *obj, const struct
 	const char *s = *HCS_CAT(obj, f, char *);
 
 	if (!s)
-		return hcs_problem(w, f->name, -EINVAL, "required: \"MappedDirectory\" or \"Network\"");
-	if (!strcmp(s, "MappedDirectory"))
+		return hcs_problem(w, f->name, -EINVAL, "required: \"MappedDirectory\", "
+				   "\"MappedVirtualDisk\" or \"Network\"");
+	if (!strcmp(s, "MappedDirectory") || !strcmp(s, "MappedVirtualDisk"))
 		return 0;
 	if (!strcmp(s, "Network"))
 		return hcs_problem(w, f->name, -EOPNOTSUPP, "networking is not supported yet");
-	if (!strcmp(s, "MappedVirtualDisk"))
-		return hcs_problem(w, f->name, -EOPNOTSUPP, "disks cannot be added to a running "
-				   "utility VM yet");
 	return hcs_problem(w, f->name, -EINVAL, "unknown resource type \"%.100s\" (known: "
-			   "\"MappedDirectory\", \"Network\")", s);
+			   "\"MappedDirectory\", \"MappedVirtualDisk\", \"Network\")", s);
 }
 
 static int check_request_type(struct hcs_walk *w, const void *obj, const struct hcs_field *f)
@@ -150,17 +148,26 @@ static int check_request_type(struct hcs_walk *w, const void *obj, const struct 
 	return 0;
 }
 
-/* For "MappedDirectory", Settings is a MappedDir. */
-static int check_mapped_dir_settings(struct hcs_walk *w, const struct hcs_resource_modification *m)
+/* For "MappedDirectory", Settings is a MappedDir; for "MappedVirtualDisk",
+ * a MappedVirtualDisk. */
+static int check_mapped_settings(struct hcs_walk *w, const struct hcs_resource_modification *m,
+				 bool disk)
 {
+	struct hcs_mapped_virtual_disk vd;
 	struct hcs_mapped_dir md;
 	struct uvm_error err = { 0 };
 	int ret;
 
 	if (!m->settings)
-		return hcs_problem(w, "Settings", -EINVAL, "required: a MappedDir");
-	ret = hcs_mapped_dir_parse(m->settings, m->settings_len, &md, &err);
-	hcs_mapped_dir_free(&md);
+		return hcs_problem(w, "Settings", -EINVAL, "required: a %s",
+				   disk ? "MappedVirtualDisk" : "MappedDir");
+	if (disk) {
+		ret = hcs_mapped_virtual_disk_parse(m->settings, m->settings_len, &vd, &err);
+		hcs_mapped_virtual_disk_free(&vd);
+	} else {
+		ret = hcs_mapped_dir_parse(m->settings, m->settings_len, &md, &err);
+		hcs_mapped_dir_free(&md);
+	}
 	if (ret < 0)
 		return hcs_problem(w, "Settings", ret, "%s", err.msg);
 	return 0;
@@ -174,7 +181,9 @@ static int check_modification(struct hcs_walk *w, const void *obj)
 	bool is_string;
 
 	if (m->resource_type && !strcmp(m->resource_type, "MappedDirectory"))
-		return check_mapped_dir_settings(w, m);
+		return check_mapped_settings(w, m, false);
+	if (m->resource_type && !strcmp(m->resource_type, "MappedVirtualDisk"))
+		return check_mapped_settings(w, m, true);
 	if (!m->resource_type || strcmp(m->resource_type, "Network"))
 		return 0;
 	if (!m->settings)

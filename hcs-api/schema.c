@@ -115,6 +115,21 @@ static const struct hcs_field mapped_dir_fields[] = {
 };
 static const struct hcs_type mapped_dir_type = HCS_TYPE(struct hcs_mapped_dir, mapped_dir_fields, NULL);
 
+int hcs_mapped_virtual_disk_parse(const char *json, size_t len,
+				  struct hcs_mapped_virtual_disk *out, struct uvm_error *err)
+{
+	struct hcs_walk w;
+
+	hcs_walk_init(&w, err, NULL, NULL);
+	return hcs_decode(&w, &hcs_mapped_virtual_disk_type, json, len, out);
+}
+
+void hcs_mapped_virtual_disk_free(struct hcs_mapped_virtual_disk *vd)
+{
+	if (vd)
+		hcs_free(&hcs_mapped_virtual_disk_type, vd);
+}
+
 int hcs_mapped_dir_parse(const char *json, size_t len, struct hcs_mapped_dir *out,
 			 struct uvm_error *err)
 {

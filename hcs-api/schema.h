@@ -108,6 +108,11 @@ struct hcs_mapped_virtual_disk {       /* MappedVirtualDisk: an extra disk */
 	bool attach_only;              /* "AttachOnly": attach, do not mount */
 };
 
+/* A MappedVirtualDisk on its own (the Settings of a "MappedVirtualDisk" Modify). */
+int hcs_mapped_virtual_disk_parse(const char *json, size_t len,
+				  struct hcs_mapped_virtual_disk *out, struct uvm_error *err);
+void hcs_mapped_virtual_disk_free(struct hcs_mapped_virtual_disk *vd);
+
 struct hcs_assigned_device {           /* AssignedDevice (refused) */
 	char *interface_class_guid;    /* "InterfaceClassGuid" */
 };
@@ -254,7 +259,7 @@ bool hcs_compute_system_query_matches(const struct hcs_compute_system_query *q, 
 /* ---- ResourceModificationRequestResponse (input of Modify) ---- */
 
 struct hcs_resource_modification {
-	char *resource_type;           /* "ResourceType": "MappedDirectory", "Network" */
+	char *resource_type;           /* "ResourceType": "MappedDirectory", "MappedVirtualDisk", "Network" */
 	/* "Settings": any JSON value, verbatim text as in the input; NULL = null. */
 	char *settings;
 	size_t settings_len;
@@ -263,7 +268,8 @@ struct hcs_resource_modification {
 
 /* "MappedDirectory" adds (RequestType "Add") or removes a
  * mapped folder; Settings is a MappedDir (for Remove, its ContainerPath and
- * CreateInUtilityVM pick the folder). "Network" is refused (-EOPNOTSUPP):
+ * CreateInUtilityVM pick the folder). "MappedVirtualDisk" does the same for
+ * a disk, Settings a MappedVirtualDisk (Remove picks it by HostPath). "Network" is refused (-EOPNOTSUPP):
  * networking is not supported yet. *_decode reads without these checks. */
 int hcs_resource_modification_parse(const char *json, size_t len,
 				    struct hcs_resource_modification *out, struct uvm_error *err);

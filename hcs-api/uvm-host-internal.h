@@ -32,6 +32,16 @@ struct host_hot_dir {
 	char name[24];                /* export name, new for every addition */
 };
 
+/* A MappedVirtualDisk added while running, in spare disk `slot`. */
+struct host_hot_disk {
+	bool used;
+	bool in_uvm;                  /* CreateInUtilityVM */
+	bool attach_only;             /* AttachOnly: not mounted */
+	char *host_path;              /* HostPath: what Remove names */
+	char *path;                   /* ContainerPath */
+	char serial[24];              /* new for every addition */
+};
+
 struct host {
 	const char *root, *id;
 	char dir[4096];
@@ -54,6 +64,7 @@ struct host {
 	struct vmm_live *live;        /* the VM's spare folder devices */
 	pthread_mutex_t modify_lock;  /* one Modify at a time */
 	struct host_hot_dir hot_dirs[PLAN_SPARE_SHARES];
+	struct host_hot_disk hot_disks[PLAN_SPARE_DISKS];
 	unsigned hot_seq;
 };
 
@@ -61,7 +72,8 @@ struct host {
  * in_fds came with the request: a handler that keeps one sets it to -1. */
 json_t *host_handle_request(struct host *h, json_t *req, int *in_fds, size_t n_in, int *fds,
 			    size_t *nfds, bool *is_handle);
-/* Modify (uvm-host-modify.c): mapped folders added and removed while running. */
+/* Modify (uvm-host-modify.c): mapped folders and disks added and removed
+ * while running. */
 json_t *host_op_modify(struct host *h, json_t *req, int *in_fds, size_t n_in);
 
 /* Shared by the request handlers. */

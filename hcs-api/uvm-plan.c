@@ -222,13 +222,21 @@ int plan_build(const struct hcs_container_config *cc, const char *state_dir,
 	    (ret = map_pipes(cc, p, err)))
 		return ret;
 	{
-		/* rng, disks, one device per folder, vsock: the spares get the rest. */
+		/* rng, disks, one device per folder, vsock: the spares get the rest,
+		 * disks first. */
 		unsigned used = 1 + p->vm.ndisks + p->vm.nshares + 1, spare = PLAN_SPARE_SHARES;
+		unsigned spare_disks = PLAN_SPARE_DISKS;
 
 		if (used > PLAN_PCI_DEVICES)
 			return uvm_err(err, -E2BIG, "Layers, MappedDirectories, MappedVirtualDisks: "
 				       "%u devices in all, more than the %d a utility VM has room for",
 				       used, PLAN_PCI_DEVICES);
+		if (spare_disks > PLAN_PCI_DEVICES - used)
+			spare_disks = PLAN_PCI_DEVICES - used;
+		if (spare_disks > VMM_MAX_DISKS - p->vm.ndisks)
+			spare_disks = VMM_MAX_DISKS - p->vm.ndisks;
+		p->vm.spare_disks = spare_disks;
+		used += spare_disks;
 		if (spare > PLAN_PCI_DEVICES - used)
 			spare = PLAN_PCI_DEVICES - used;
 		if (spare > VMM_MAX_SHARES - p->vm.nshares)

@@ -19,6 +19,7 @@
 /* Empty folder devices for MappedDirectories added while running (Modify),
  * fewer when the PCI bus has no room for them. */
 #define PLAN_SPARE_SHARES 4
+#define PLAN_SPARE_DISKS 2                          /* and MappedVirtualDisks */
 #define PLAN_PCI_DEVICES 31                         /* slots beside the host bridge */
 /* MappedPipes[i] is host vsock port PLAN_PIPE_PORT_BASE + i (below the
  * agent's own ports, GCS_PORT and up). */

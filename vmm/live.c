@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "vm-devices.h"
 
@@ -82,6 +83,53 @@ int vmm_live_remove_share(struct vmm_live *live, unsigned slot, const char *name
 	ret = spare(live, slot, &p9, err);
 	if (!ret)
 		ret = virtio_9p_remove_export(p9, name, err);
+	pthread_mutex_unlock(&live->lock);
+	return ret;
+}
+
+/* Lock held: the spare disk in that slot. */
+static int spare_disk(struct vmm_live *live, unsigned slot, struct virtio_blk **blk,
+		      struct uvm_error *err)
+{
+	if (!live->devs)
+		return uvm_err(err, -ESRCH, "the VM is not running");
+	if (slot >= live->devs->nspare_disks)
+		return uvm_err(err, -ENOSPC, "no spare disk device %u (the VM has %u)", slot,
+			       live->devs->nspare_disks);
+	*blk = live->devs->spare_disks[slot];
+	return 0;
+}
+
+int vmm_live_insert_disk(struct vmm_live *live, const struct vmm_live_disk *disk,
+			 struct uvm_error *err)
+{
+	struct virtio_blk_config cfg = {
+		.path = disk->path, .read_only = disk->read_only, .iops = disk->iops, .bps = disk->bps,
+	};
+	struct virtio_blk *blk = NULL;
+	int ret;
+
+	if (strlen(disk->serial) > VIRTIO_BLK_SERIAL_LEN)
+		return uvm_err(err, -EINVAL, "disk serial %s: longer than %d", disk->serial,
+			       VIRTIO_BLK_SERIAL_LEN);
+	memcpy(cfg.serial, disk->serial, strlen(disk->serial));
+	pthread_mutex_lock(&live->lock);
+	ret = spare_disk(live, disk->slot, &blk, err);
+	if (!ret)
+		ret = virtio_blk_insert(blk, &cfg, err);
+	pthread_mutex_unlock(&live->lock);
+	return ret;
+}
+
+int vmm_live_eject_disk(struct vmm_live *live, unsigned slot, struct uvm_error *err)
+{
+	struct virtio_blk *blk = NULL;
+	int ret;
+
+	pthread_mutex_lock(&live->lock);
+	ret = spare_disk(live, slot, &blk, err);
+	if (!ret)
+		ret = virtio_blk_eject(blk, err);
 	pthread_mutex_unlock(&live->lock);
 	return ret;
 }

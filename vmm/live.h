@@ -1,7 +1,8 @@
 /* Changes to a VM while it runs, made from another thread of the process
  * that called vmm_run(): folders put on and taken off the spare virtio-9p
  * devices (vmm_config.spare_shares, tags VMM_SPARE_SHARE_TAG "0", "1", ...),
- * which boot with nothing to serve. The guest mounts a spare device's tag
+ * which boot with nothing to serve, and disk images put in and taken out of
+ * the spare virtio-blk devices (vmm_config.spare_disks). The guest mounts a spare device's tag
  * with the export's name as aname; the calls fail with -ESRCH while the VM is
  * not running. */
 #ifndef UVM_LIVE_H
@@ -35,6 +36,20 @@ int vmm_live_add_share(struct vmm_live *live, const struct vmm_live_share *share
  * unmounted it first). */
 int vmm_live_remove_share(struct vmm_live *live, unsigned slot, const char *name,
 			  struct uvm_error *err);
+
+/* A disk image put in spare virtio-blk device `slot` (vmm_config.spare_disks)
+ * and taken out again (virtio-blk.h: the guest sees the capacity change and
+ * finds the disk by its new serial). path may be /proc/self/fd/N. */
+struct vmm_live_disk {
+	unsigned slot;
+	const char *path;
+	const char *serial;
+	bool read_only;
+	uint64_t iops, bps;
+};
+int vmm_live_insert_disk(struct vmm_live *live, const struct vmm_live_disk *disk,
+			 struct uvm_error *err);
+int vmm_live_eject_disk(struct vmm_live *live, unsigned slot, struct uvm_error *err);
 
 /* vmm_run's side: publish the devices once made, withdraw them (NULL)
  * before they go. */

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../devices/virtio-blk.h"
 #include "../devices/virtio-rng.h"
 #include "../devices/virtio-vsock.h"
 #include "live.h"
@@ -104,6 +103,14 @@ int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_c
 	for (unsigned i = 0; i < cfg->nshares; i++)
 		if ((ret = add_share(devs, vm, &cfg->shares[i], err)) < 0)
 			goto fail;
+	for (unsigned i = 0; i < cfg->spare_disks && i < VMM_MAX_DISKS; i++) {
+		snprintf(devs->names[devs->count], sizeof(devs->names[0]), "hotblk%u", i);
+		if ((ret = virtio_blk_create_spare(&devs->spare_disks[i], devs->names[devs->count],
+						   &vm->mem, err)) < 0 ||
+		    (ret = attach(devs, virtio_blk_device(devs->spare_disks[i]), err)) < 0)
+			goto fail;
+		devs->nspare_disks++;
+	}
 	for (unsigned i = 0; i < cfg->spare_shares; i++) {
 		char *tag = devs->spare_tags[i];
 
@@ -149,6 +156,7 @@ void vm_devices_destroy(struct vm_devices *devs)
 	devs->count = 0;
 	devs->nshare_devices = 0;
 	devs->nspare_shares = 0;
+	devs->nspare_disks = 0;
 	if (devs->pci_ready)
 		pci_bus_destroy(&devs->pci);
 	if (devs->irq_ready)

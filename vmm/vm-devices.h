@@ -6,14 +6,15 @@
 #define UVM_VM_DEVICES_H
 
 #include "../devices/virtio-9p.h"
+#include "../devices/virtio-blk.h"
 #include "../devices/virtio-pci.h"
 #include "irq-routing.h"
 #include "pci.h"
 #include "vm.h"
 #include "vmm.h"
 
-/* rng, disks, one 9p device per share tag or spare, vsock */
-#define VM_MAX_VIRTIO (1 + VMM_MAX_DISKS + VMM_MAX_SHARES + 1)
+/* rng, disks and spare disks, one 9p device per share tag or spare, vsock */
+#define VM_MAX_VIRTIO (1 + 2 * VMM_MAX_DISKS + VMM_MAX_SHARES + 1)
 
 struct vm_devices {
 	struct vm *vm;
@@ -32,6 +33,8 @@ struct vm_devices {
 	struct virtio_9p *spare_shares[VMM_MAX_SHARES];   /* also counted in shares[] */
 	char spare_tags[VMM_MAX_SHARES][16];
 	unsigned nspare_shares;
+	struct virtio_blk *spare_disks[VMM_MAX_DISKS];
+	unsigned nspare_disks;
 };
 
 int vm_devices_create(struct vm_devices *devs, struct vm *vm, const struct vmm_config *cfg,

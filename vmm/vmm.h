@@ -85,6 +85,7 @@ struct vmm_config {
 	struct vmm_vsock vsock;
 	struct vmm_jail jail;
 	unsigned spare_shares;     /* empty virtio-9p devices for folders added later */
+	unsigned spare_disks;      /* empty virtio-blk devices for disks added later */
 	struct vmm_live *live;     /* NULL: no changes while running (vmm/live.h) */
 };
 

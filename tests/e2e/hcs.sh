@@ -152,6 +152,28 @@ ux modify four "$(md Add "$T/hot" /mnt/again ',"ReadOnly":true')" &&
 	out=$(ux exec four sh -c 'cat /mnt/again/note; touch /mnt/again/y 2>/dev/null || echo refused' 2>&1)
 check "hcs: a folder can be added again after a removal, read-only this time" \
 	test "$out" = "$(printf 'added later\nrefused')"
+# A disk added and removed while the container runs (MappedVirtualDisk).
+mkdir -p "$T/diskdir" && echo "on the disk" >"$T/diskdir/hello"
+truncate -s 32M "$T/disk.img" && mke2fs -q -t ext4 -d "$T/diskdir" "$T/disk.img" &&
+	chmod 0666 "$T/disk.img"
+mvd() { # REQUEST HOSTPATH CONTAINERPATH [EXTRA]
+	printf '{"ResourceType":"MappedVirtualDisk","RequestType":"%s","Settings":{"HostPath":"%s","ContainerPath":"%s"%s}}' \
+		"$1" "$2" "$3" "${4:-}"
+}
+check "hcs: modify adds a disk to the running container" ux modify four "$(mvd Add "$T/disk.img" /mnt/disk)"
+out=$(ux exec four sh -c 'cat /mnt/disk/hello; echo written in the container > /mnt/disk/new; sync' 2>&1)
+check "hcs: the added disk is mounted in the container" test "$out" = "on the disk"
+out=$(ux modify four "$(mvd Add "$T/disk.img" /mnt/again)" 2>&1)
+check "hcs: the same disk twice is refused" grep -q 'attached already' <<<"$out"
+check "hcs: modify removes the disk" ux modify four "$(mvd Remove "$T/disk.img" /mnt/disk)"
+out=$(ux exec four sh -c 'test -e /mnt/disk/hello && echo still-there || echo gone' 2>&1)
+check "hcs: the removed disk is gone from the container" test "$out" = gone
+check "hcs: what the container wrote is on the disk's file" \
+	bash -c "debugfs -R 'cat /new' '$T/disk.img' 2>/dev/null | grep -qx 'written in the container'"
+ux modify four "$(mvd Add "$T/disk.img" /mnt/rodisk ',"ReadOnly":true')" &&
+	out=$(ux exec four sh -c 'cat /mnt/rodisk/new; touch /mnt/rodisk/x 2>/dev/null || echo refused' 2>&1)
+check "hcs: a disk can be added again, read-only this time" \
+	test "$out" = "$(printf 'written in the container\nrefused')"
 check "hcs: modify adds the test tools' folder" \
 	ux modify four "$(md Add "$BUILD/tests" /mnt/tools ',"ReadOnly":true')"
 out=$(ux exec four sh -c 'echo from the container | /mnt/tools/vsock-tool unix-connect /run/host.sock' 2>&1)

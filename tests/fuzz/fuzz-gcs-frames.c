@@ -2,7 +2,8 @@
  * stream a host (or anything that reaches the agent's vsock port) sends,
  * fed to the frame reader in chunks whose sizes come from the input; each
  * complete frame's body goes through the request parsers the agent uses
- * before acting (JSON, the "process", "stdio" and "storage" groups). The
+ * before acting (JSON, the "process", "stdio" and "storage" groups, a
+ * Modify's "directory" and "disk"). The
  * reader must stay bounded, stop at a bad magic, and the parsers must never
  * crash, leak or accept what they refuse. */
 #include <jansson.h>
@@ -28,6 +29,17 @@ static void parse_body(const uint8_t *body, size_t len)
 	request_parse_stdio(req, GCS_PORT, &sp, &err);
 	if (storage_request_parse(req, &st, &err) == 0)
 		storage_request_free(&st);
+	/* add_mapped_directory's and add_mapped_disk's objects */
+	if (json_is_object(json_object_get(req, "directory"))) {
+		struct storage_dir d = { 0 };
+
+		storage_dir_parse(json_object_get(req, "directory"), "directory", &d, &err);
+	}
+	if (json_is_object(json_object_get(req, "disk"))) {
+		struct storage_disk d = { 0 };
+
+		storage_disk_parse(json_object_get(req, "disk"), "disk", &d, &err);
+	}
 	json_decref(req);
 }
 

@@ -238,8 +238,12 @@ static void resource_modification_maps_folders(void)
 		  "\"ContainerPath\":\"/data\",\"ReadOnly\":true},\"RequestType\":\"Add\"}", 0, NULL },
 		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":{\"HostPath\":\"/srv/data\","
 		  "\"ContainerPath\":\"/data\"},\"RequestType\":\"Remove\"}", 0, NULL },
-		{ "{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Add\"}", -EOPNOTSUPP,
-		  "ResourceType: disks cannot be added to a running utility VM yet" },
+		{ "{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Add\"}", -EINVAL,
+		  "Settings: required: a MappedVirtualDisk" },
+		{ "{\"ResourceType\":\"MappedVirtualDisk\",\"RequestType\":\"Add\",\"Settings\":"
+		  "{\"HostPath\":\"/d.vhd\",\"ContainerPath\":\"/d\",\"Cache\":\"Private\"}}", -EOPNOTSUPP,
+		  "Settings: Cache: not supported: Windows-only setting (Hyper-V VHD cache mode "
+		  "\"Private\"; use \"Enabled\" or \"Disabled\")" },
 		{ "{\"ResourceType\":\"MappedDirectory\",\"RequestType\":\"Add\"}", -EINVAL,
 		  "Settings: required: a MappedDir" },
 		{ "{\"ResourceType\":\"MappedDirectory\",\"Settings\":\"x\",\"RequestType\":\"Add\"}", -EINVAL,
@@ -300,7 +304,7 @@ static void resource_modification_reads_but_networking_is_refused(void)
 	CHECK_EQ(hcs_resource_modification_parse("{\"ResourceType\":\"Memory\",\"RequestType\":\"Add\"}",
 						 45, &m, &err), -EINVAL);
 	CHECK_STR_EQ(err.msg, "ResourceType: unknown resource type \"Memory\" (known: "
-		     "\"MappedDirectory\", \"Network\")");
+		     "\"MappedDirectory\", \"MappedVirtualDisk\", \"Network\")");
 	CHECK_EQ(hcs_resource_modification_parse("{\"RequestType\":\"Delete\"}", 24, &m, &err), -EINVAL);
 	CHECK_STR_EQ(err.msg, "RequestType: must be \"Add\" or \"Remove\", got \"Delete\"");
 	CHECK_EQ(hcs_resource_modification_parse("{\"ResourceType\":1}", 18, &m, &err), -EINVAL);

@@ -1,7 +1,8 @@
 /* The virtio-blk device driven through its queue by a test driver, with its
  * real service thread and libaio, on raw and dynamic VHD images: reads,
  * multi-segment writes, flush, serial, read-only refusal, range checks,
- * malformed requests, many requests in flight. */
+ * malformed requests, many requests in flight, a spare disk's image put in
+ * and taken out. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@ struct rig {
 	char dir[64], path[128];
 	int signals;
 	int resets;
+	int config_changes;
 };
 
 static void fake_signal(void *t, unsigned q)
@@ -33,7 +35,7 @@ static void fake_signal(void *t, unsigned q)
 
 static void fake_config(void *t)
 {
-	(void)t;
+	__atomic_add_fetch(&((struct rig *)t)->config_changes, 1, __ATOMIC_RELAXED);
 }
 
 static void fake_reset(void *t)
@@ -56,10 +58,12 @@ static void make_raw(struct rig *r)
 	close(fd);
 }
 
-static int rig_setup(struct rig *r, bool read_only, bool vhd)
+/* spare: a device with no medium (the image is made, not put in). */
+static int rig_setup_as(struct rig *r, bool read_only, bool vhd, bool spare)
 {
 	struct virtio_blk_config cfg = { .read_only = read_only, .serial = "layer-1234" };
 	struct uvm_error err = { 0 };
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->dir, sizeof(r->dir), "/tmp/blk-test.XXXXXX");
@@ -71,7 +75,11 @@ static int rig_setup(struct rig *r, bool read_only, bool vhd)
 		make_raw(r);
 	cfg.path = r->path;
 	CHECK_EQ(guest_memory_create(&r->gm, 8 * MiB, NULL), 0);
-	if (virtio_blk_create(&r->blk, "blk-test", &cfg, &r->gm, &err) < 0) {
+	if (spare)
+		ret = virtio_blk_create_spare(&r->blk, "blk-test", &r->gm, &err);
+	else
+		ret = virtio_blk_create(&r->blk, "blk-test", &cfg, &r->gm, &err);
+	if (ret < 0) {
 		printf("#   %s\n", err.msg);
 		return -1;
 	}
@@ -83,6 +91,11 @@ static int rig_setup(struct rig *r, bool read_only, bool vhd)
 	CHECK(vq_setup(&r->vdev->vqs[0], &r->gm, QSIZE, r->d.desc, r->d.avail, r->d.used, false));
 	CHECK_EQ(virtio_device_start(r->vdev, &err), 0);
 	return 0;
+}
+
+static int rig_setup(struct rig *r, bool read_only, bool vhd)
+{
+	return rig_setup_as(r, read_only, vhd, false);
 }
 
 static void rig_teardown(struct rig *r)
@@ -331,7 +344,66 @@ static void dynamic_vhd_allocates_on_write(void)
 	rig_teardown(&r);
 }
 
-TEST_LIST(T(reads_return_the_disk), T(writes_land_in_the_file_and_flush_succeeds),
+static uint64_t config_capacity(struct rig *r)
+{
+	uint8_t cfg[8];
+
+	r->vdev->ops->config_read(r->vdev, 0, cfg, sizeof(cfg));
+	return get_le64(cfg);
+}
+
+/* A spare disk: no medium until an image is put in, then the image's
+ * sectors and serial; taken out, nothing again. */
+static void spare_disk_takes_an_image_and_gives_it_back(void)
+{
+	struct virtio_blk_config cfg = { .serial = "hotdisk7" };
+	struct uvm_error err = { 0 };
+	struct rig r;
+	struct req q;
+
+	if (rig_setup_as(&r, false, false, true) == 0) {
+		CHECK_EQ(config_capacity(&r), 0);
+		q = submit(&r, 0, 0, 1, 512);
+		CHECK_EQ(complete(&r, &q, NULL), 1);                  /* IOERR: no medium */
+		q = submit(&r, 4, 0, 0, 0);
+		CHECK_EQ(complete(&r, &q, NULL), 1);
+		CHECK_EQ(virtio_blk_eject(r.blk, &err), -ENXIO);
+		cfg.path = r.path;
+		CHECK_EQ(virtio_blk_insert(r.blk, &cfg, &err), 0);
+		CHECK_EQ(config_capacity(&r), DISK_SIZE / 512);
+		CHECK(r.config_changes >= 1);
+		q = submit(&r, 0, 7, 1, 512);
+		CHECK_EQ(complete(&r, &q, NULL), 0);
+		CHECK_EQ(*(uint8_t *)gm_ptr(&r.gm, q.data, 1), 7);
+		q = submit(&r, 8, 0, 1, 20);
+		CHECK_EQ(complete(&r, &q, NULL), 0);
+		CHECK(memcmp(gm_ptr(&r.gm, q.data, 9), "hotdisk7\0", 9) == 0);
+		CHECK_EQ(virtio_blk_insert(r.blk, &cfg, &err), -EBUSY);
+		CHECK_EQ(virtio_blk_eject(r.blk, &err), 0);
+		CHECK_EQ(config_capacity(&r), 0);
+		CHECK(r.config_changes >= 2);
+		q = submit(&r, 0, 7, 1, 512);
+		CHECK_EQ(complete(&r, &q, NULL), 1);
+		/* Read-only this time: writes refused by the device itself. */
+		cfg.read_only = true;
+		CHECK_EQ(virtio_blk_insert(r.blk, &cfg, &err), 0);
+		q = submit(&r, 1, 3, 1, 512);
+		CHECK_EQ(complete(&r, &q, NULL), 1);
+		cfg.path = "/nonexistent-disk";
+		CHECK_EQ(virtio_blk_eject(r.blk, &err), 0);
+		CHECK_EQ(virtio_blk_insert(r.blk, &cfg, &err), -ENOENT);
+	}
+	rig_teardown(&r);
+	/* A disk made with its image does not change. */
+	if (rig_setup(&r, true, false) == 0) {
+		cfg.path = r.path;
+		CHECK_EQ(virtio_blk_eject(r.blk, &err), -EINVAL);
+		CHECK_EQ(virtio_blk_insert(r.blk, &cfg, &err), -EINVAL);
+	}
+	rig_teardown(&r);
+}
+
+TEST_LIST(T(reads_return_the_disk), T(spare_disk_takes_an_image_and_gives_it_back), T(writes_land_in_the_file_and_flush_succeeds),
 	  T(serial_is_the_configured_id), T(read_only_disk_refuses_writes),
 	  T(bad_requests_fail_and_the_device_goes_on), T(broken_ring_asks_for_a_reset),
 	  T(many_requests_in_flight), T(dynamic_vhd_allocates_on_write));
