@@ -53,6 +53,7 @@ struct virtio_9p {
 	bool stopping;
 	pthread_t workers[VIRTIO_9P_WORKERS];
 	unsigned nworkers;
+	bool workers_started;            /* at the first request */
 
 	pthread_mutex_t used_lock;       /* the used ring: workers and service thread */
 
@@ -388,6 +389,28 @@ static void p9_dispatch(struct virtio_9p *p9, struct p9_job *job)
 	enqueue(p9, job);
 }
 
+/* The workers start with the first request, so a device nothing is
+ * mounted from (a spare waiting for a folder) costs no threads. Service
+ * thread. */
+static int start_workers(struct virtio_9p *p9)
+{
+	for (unsigned i = 0; i < VIRTIO_9P_WORKERS; i++) {
+		int ret = pthread_create(&p9->workers[i], NULL, p9_worker, p9);
+
+		if (ret) {
+			pthread_mutex_lock(&p9->lock);
+			p9->stopping = true;
+			pthread_cond_broadcast(&p9->cond);
+			pthread_mutex_unlock(&p9->lock);
+			for (unsigned j = 0; j < i; j++)
+				pthread_join(p9->workers[j], NULL);
+			return -ret;
+		}
+	}
+	p9->workers_started = true;
+	return 0;
+}
+
 static void p9_queue_notify(struct virtio_device *vdev, unsigned q)
 {
 	struct virtio_9p *p9 = vdev->priv;
@@ -416,6 +439,11 @@ static void p9_queue_notify(struct virtio_device *vdev, unsigned q)
 				job_put(p9, job);
 				continue;
 			}
+			if (!p9->workers_started && start_workers(p9) < 0) {
+				job_put(p9, job);
+				virtio_device_broken(vdev, "cannot start the 9P worker threads");
+				return;
+			}
 			p9_dispatch(p9, job);
 		}
 		vq_set_notification(vq, true);
@@ -441,21 +469,10 @@ static int p9_start(struct virtio_device *vdev, struct uvm_error *err)
 {
 	struct virtio_9p *p9 = vdev->priv;
 
+	(void)err;
 	p9->stopping = false;
 	p9->nworkers = 0;
-	for (unsigned i = 0; i < VIRTIO_9P_WORKERS; i++) {
-		int ret = pthread_create(&p9->workers[i], NULL, p9_worker, p9);
-
-		if (ret) {
-			pthread_mutex_lock(&p9->lock);
-			p9->stopping = true;
-			pthread_cond_broadcast(&p9->cond);
-			pthread_mutex_unlock(&p9->lock);
-			for (unsigned j = 0; j < i; j++)
-				pthread_join(p9->workers[j], NULL);
-			return uvm_err_sys(err, -ret, "%s: cannot start worker threads", p9->name);
-		}
-	}
+	p9->workers_started = false;
 	return 0;
 }
 
@@ -467,8 +484,9 @@ static void p9_stop(struct virtio_device *vdev)
 	p9->stopping = true;
 	pthread_cond_broadcast(&p9->cond);
 	pthread_mutex_unlock(&p9->lock);
-	for (unsigned i = 0; i < VIRTIO_9P_WORKERS; i++)
+	for (unsigned i = 0; p9->workers_started && i < VIRTIO_9P_WORKERS; i++)
 		pthread_join(p9->workers[i], NULL);
+	p9->workers_started = false;
 	/* Waiting requests die with the queue (the driver reset it). */
 	timerfd_settime(p9->timer_fd, 0, &(struct itimerspec){ 0 }, NULL);
 	pthread_mutex_lock(&p9->limits_lock);

@@ -1,7 +1,8 @@
 /* virtio-9p: the transport between the guest's v9fs client and the 9P2000.L
  * server (9p-server.h). One device has one mount tag and serves one or more
  * exports, picked by the Tattach aname, which can be added and removed while
- * the VM runs. Requests are served by a pool of worker threads so a slow file
+ * the VM runs. Requests are served by a pool of worker threads (started with
+ * the first request: an idle spare device costs none) so a slow file
  * operation does not stall the others; Tflush cancels queued requests and
  * waits for running ones. Per-export IOPS and bandwidth caps. */
 #ifndef UVM_VIRTIO_9P_H

@@ -11,7 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -90,9 +92,24 @@ static int in_container(struct container *c, in_container_fn fn, const void *arg
 			close(pipefd[0]);
 		return ret;
 	}
-	do
-		n = read(pipefd[0], &r, sizeof(r));
-	while (n < 0 && errno == EINTR);
+	/* A mount that hangs (a 9p server that never answers) must not hang
+	 * the agent: past the deadline the helper is killed. */
+	{
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		int ready;
+
+		do
+			ready = poll(&p, 1, HOT_MOUNT_TIMEOUT_MS);
+		while (ready < 0 && errno == EINTR);
+		n = -1;
+		if (ready > 0) {
+			do
+				n = read(pipefd[0], &r, sizeof(r));
+			while (n < 0 && errno == EINTR);
+		} else {
+			kill(pid, SIGKILL);
+		}
+	}
 	close(pipefd[0]);
 	ret = wait_child(pid, HOT_MOUNT_TIMEOUT_MS, &wstatus);
 	if (ret)

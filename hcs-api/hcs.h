@@ -98,9 +98,11 @@ int hcs_process_list(struct hcs_system *s, char **out_json, struct hcs_error *er
 int hcs_mapped_virtual_disks(struct hcs_system *s, char **out_json, struct hcs_error *err);
 /* ResourceModificationRequestResponse JSON: ResourceType "MappedDirectory"
  * with a MappedDir as Settings adds the folder to the running container
- * (RequestType "Add") or removes one added so (RequestType
- * "Remove", picked by ContainerPath and CreateInUtilityVM). HostPath is
- * opened here, by the caller. At most PLAN_SPARE_SHARES (4) added at once. */
+ * (RequestType "Add") or removes one added so (RequestType "Remove", picked
+ * by ContainerPath and CreateInUtilityVM); "MappedVirtualDisk" with a
+ * MappedVirtualDisk does the same for a disk (Remove picks it by HostPath).
+ * HostPath is opened here, by the caller. At most 4 folders and 2 disks
+ * added at once (fewer when the VM's PCI bus is full). */
 int hcs_modify(struct hcs_system *s, const char *request_json, struct hcs_error *err);
 /* The VM's end: a uvmrun boot exit status (0 poweroff, 123 panic, ...), once
  * stopped. */

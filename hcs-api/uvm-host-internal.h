@@ -37,6 +37,7 @@ struct host_hot_disk {
 	bool used;
 	bool in_uvm;                  /* CreateInUtilityVM */
 	bool attach_only;             /* AttachOnly: not mounted */
+	bool read_only;
 	char *host_path;              /* HostPath: what Remove names */
 	char *path;                   /* ContainerPath */
 	char serial[24];              /* new for every addition */

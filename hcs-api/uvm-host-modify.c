@@ -173,6 +173,7 @@ static json_t *add_disk(struct host *h, const struct hcs_mapped_virtual_disk *vd
 	d->path = vd->container_path ? strdup(vd->container_path) : NULL;
 	d->in_uvm = vd->create_in_utility_vm;
 	d->attach_only = vd->attach_only;
+	d->read_only = vd->read_only;
 	d->used = true;
 	if (!d->host_path || (vd->container_path && !d->path)) {
 		if (!vd->attach_only)

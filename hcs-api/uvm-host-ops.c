@@ -434,22 +434,35 @@ static json_t *op_properties(struct host *h, json_t *req)
 		cp.process_list = items;
 		cp.n_process_list = items ? n : 0;
 	}
-	/* MappedVirtualDisks: one controller, a LUN each, in config order. */
+	/* MappedVirtualDisks: one controller, a LUN each, in config order, then
+	 * those added while running (LUN: after the config's, by spare slot). */
 	struct hcs_mapped_virtual_disk_slot *slots = NULL;
 	struct hcs_mapped_virtual_disk_controller ctl = { 0 };
+	size_t nslots = 0, nconfig = h->cc.n_mapped_virtual_disks;
 
-	if (h->cc.n_mapped_virtual_disks) {
-		slots = calloc(h->cc.n_mapped_virtual_disks, sizeof(*slots));
-		for (size_t i = 0; slots && i < h->cc.n_mapped_virtual_disks; i++) {
-			slots[i].lun = (int)i;
-			slots[i].disk = h->cc.mapped_virtual_disks[i];
-		}
+	pthread_mutex_lock(&h->modify_lock);
+	slots = calloc(nconfig + PLAN_SPARE_DISKS + 1, sizeof(*slots));
+	for (size_t i = 0; slots && i < nconfig; i++)
+		slots[nslots++] = (struct hcs_mapped_virtual_disk_slot){
+			.lun = (int)i, .disk = h->cc.mapped_virtual_disks[i] };
+	for (unsigned i = 0; slots && i < PLAN_SPARE_DISKS; i++) {
+		const struct host_hot_disk *d = &h->hot_disks[i];
+
+		if (d->used)
+			slots[nslots++] = (struct hcs_mapped_virtual_disk_slot){
+				.lun = (int)(nconfig + i),
+				.disk = { .host_path = d->host_path, .container_path = d->path,
+					  .create_in_utility_vm = d->in_uvm, .read_only = d->read_only,
+					  .attach_only = d->attach_only } };
+	}
+	if (nslots) {
 		ctl.disks = slots;
-		ctl.n_disks = slots ? h->cc.n_mapped_virtual_disks : 0;
+		ctl.n_disks = nslots;
 		cp.mapped_virtual_disk_controllers = &ctl;
 		cp.n_mapped_virtual_disk_controllers = 1;
 	}
 	text = hcs_container_properties_to_json(&cp);
+	pthread_mutex_unlock(&h->modify_lock);
 	free(slots);
 	free(items);
 	free(procs);

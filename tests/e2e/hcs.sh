@@ -174,6 +174,8 @@ ux modify four "$(mvd Add "$T/disk.img" /mnt/rodisk ',"ReadOnly":true')" &&
 	out=$(ux exec four sh -c 'cat /mnt/rodisk/new; touch /mnt/rodisk/x 2>/dev/null || echo refused' 2>&1)
 check "hcs: a disk can be added again, read-only this time" \
 	test "$out" = "$(printf 'written in the container\nrefused')"
+check "hcs: inspect lists the added disk under MappedVirtualDiskControllers" \
+	bash -c "'$UVMRUN' inspect --root '$R' four | grep -q '\"HostPath\": \"$T/disk.img\"'"
 check "hcs: modify adds the test tools' folder" \
 	ux modify four "$(md Add "$BUILD/tests" /mnt/tools ',"ReadOnly":true')"
 out=$(ux exec four sh -c 'echo from the container | /mnt/tools/vsock-tool unix-connect /run/host.sock' 2>&1)
