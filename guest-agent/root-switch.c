@@ -105,6 +105,11 @@ void init_switch_root(void)
 		agent_log("uvm.root=%s: %s; staying on the initramfs", serial, err.msg);
 		return;
 	}
+	if (!fstype) {
+		agent_log("uvm.root=%s: %s holds no file system known here; staying on the "
+			  "initramfs", serial, dev);
+		return;
+	}
 	if ((mkdir(NEW_ROOT, 0755) < 0 && errno != EEXIST) ||
 	    mount(dev, NEW_ROOT, fstype, rw ? 0 : MS_RDONLY, NULL) < 0) {
 		agent_log("uvm.root: mount %s (%s) on %s: %s", dev, fstype, NEW_ROOT, strerror(errno));
@@ -123,7 +128,9 @@ void init_switch_root(void)
 	agent_log("root is now %s (%s, %s)", dev, fstype, rw ? "read-write" : "read-only");
 	root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root >= 0 && fstat(root, &st) == 0)
-		empty_initramfs(root, st.st_dev);
+		empty_initramfs(root, st.st_dev);     /* closes root */
+	else if (root >= 0)
+		close(root);
 	if (chdir(NEW_ROOT) < 0 || mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 ||
 	    chdir("/") < 0) {
 		agent_log("uvm.root: switching: %s", strerror(errno));
