@@ -15,11 +15,14 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "../vmm/fileio.h"
 
 #define HOT_MOUNT_TIMEOUT_MS 30000    /* a 9p mount is a few round trips */
 #define DISK_SIZE_WAIT_MS 5000        /* the guest reads the new capacity late */
@@ -190,23 +193,16 @@ static int move_here(const void *arg, struct uvm_error *err)
 /* Wait until the guest has read the inserted disk's capacity. */
 static int wait_for_size(const char *serial, struct uvm_error *err)
 {
-	char dev[300], path[340];
+	char dev[300], path[340], size[32];
 
 	for (int waited = 0;; waited += 50) {
 		struct timespec nap = { 0, 50 * 1000000L };
-		unsigned long long sectors = 0;
-		FILE *f;
 
 		if (storage_find_disk("/sys/block", serial, dev, sizeof(dev), err) < 0)
 			return err->code;
 		snprintf(path, sizeof(path), "/sys/block/%s/size", dev + strlen("/dev/"));
-		f = fopen(path, "re");
-		if (f) {
-			if (fscanf(f, "%llu", &sectors) != 1)
-				sectors = 0;
-			fclose(f);
-		}
-		if (sectors)
+		if (read_small_file(AT_FDCWD, path, size, sizeof(size), NULL) == 0 &&
+		    strtoull(size, NULL, 10) > 0)
 			return 0;
 		if (waited >= DISK_SIZE_WAIT_MS)
 			return uvm_err(err, -ENXIO, "disk %s (%s): still empty after %d ms", serial,

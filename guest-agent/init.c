@@ -54,20 +54,14 @@ static int mount_basic(const struct basic_mount *m, struct uvm_error *err)
 static void enable_controllers(void)
 {
 	char list[1024], *save = NULL;
-	ssize_t n;
-	int fd;
+	int fd, ret;
 
-	/* cgroup files report size 0 to stat: read them with one read(2). */
-	fd = open("/sys/fs/cgroup/cgroup.controllers", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		agent_log("cgroup controllers: %s", strerror(errno));
+	ret = read_small_file(AT_FDCWD, "/sys/fs/cgroup/cgroup.controllers", list, sizeof(list),
+			      NULL);
+	if (ret < 0) {
+		agent_log("cgroup controllers: %s", strerror(-ret));
 		return;
 	}
-	n = read(fd, list, sizeof(list) - 1);
-	close(fd);
-	if (n < 0)
-		return;
-	list[n] = '\0';
 	fd = open("/sys/fs/cgroup/cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
 		agent_log("cgroup.subtree_control: %s", strerror(errno));

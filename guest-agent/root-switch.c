@@ -17,6 +17,8 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "../vmm/fileio.h"
+
 #define NEW_ROOT "/newroot"
 
 bool root_is_initramfs(void)
@@ -33,18 +35,10 @@ static bool root_wanted(char *serial, size_t size, bool *rw)
 	static char text[4096];
 	bool found = false;
 	size_t len;
-	ssize_t n;
 	char *p;
-	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
 
-	/* A proc file: its size reads as 0, so no read_file. */
-	if (fd < 0)
+	if (read_small_file(AT_FDCWD, "/proc/cmdline", text, sizeof(text), NULL) < 0)
 		return false;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	text[n] = '\0';
 	for (p = text; (p = strstr(p, "uvm.root=")); p++) {
 		if (p != text && p[-1] != ' ')
 			continue;

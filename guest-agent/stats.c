@@ -13,43 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../vmm/fileio.h"
+
 #define CGROUP_DEPTH_MAX 8
 #define CGROUP_PIDS_MAX  65536u
 
-/* A small file under dirfd, NUL-terminated (its length in *got, for files
- * holding NULs); -ENOENT when it is not there. */
-static int read_small_len(int dirfd, const char *name, char *buf, size_t size, size_t *got)
-{
-	size_t len = 0;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (len + 1 < size) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	close(fd);
-	if (got)
-		*got = len;
-	return 0;
-}
-
 static int read_small(int dirfd, const char *name, char *buf, size_t size)
 {
-	return read_small_len(dirfd, name, buf, size, NULL);
+	return read_small_file(dirfd, name, buf, size, NULL);
 }
 
 static uint64_t parse_u64(const char *s)
@@ -282,7 +253,7 @@ int stats_read_proc(const char *proc_root, pid_t pid, struct proc_entry *out,
 		if (p)
 			out->shared_bytes = parse_u64(p) * (uint64_t)page;
 	}
-	if (!read_small_len(dfd, "cmdline", out->command, sizeof(out->command), &len)) {
+	if (!read_small_file(dfd, "cmdline", out->command, sizeof(out->command), &len)) {
 		/* Arguments are NUL-separated, the last one NUL-terminated. */
 		while (len && out->command[len - 1] == '\0')
 			len--;

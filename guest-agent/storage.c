@@ -47,16 +47,10 @@ int mkdir_p(const char *path, mode_t mode, struct uvm_error *err)
 static bool serial_matches(const char *sys_block, const char *name, const char *serial)
 {
 	char path[GCS_PATH_MAX + 1], buf[64];
-	ssize_t n;
-	int fd;
+	size_t n;
 
 	snprintf(path, sizeof(path), "%s/%s/serial", sys_block, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	if (read_small_file(AT_FDCWD, path, buf, sizeof(buf), &n) < 0 || n == 0)
 		return false;
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\0'))
 		n--;

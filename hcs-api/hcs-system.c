@@ -353,20 +353,13 @@ static int signal_host(struct hcs_system *s, int sig, struct hcs_error *err)
 static bool host_paused(struct hcs_system *s)
 {
 	char path[64], buf[512], *p;
-	int pid = state_host_pid(s->root, s->id), fd;
-	ssize_t n;
+	int pid = state_host_pid(s->root, s->id);
 
 	if (pid <= 0)
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small_file(AT_FDCWD, path, buf, sizeof(buf), NULL) < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] == 'T';
 }

@@ -19,6 +19,19 @@
 
 #define ERR(kind, ...) control_error_response(kind, __VA_ARGS__)
 
+/* The folder added while running at md's path, or NULL. */
+static struct host_hot_dir *added_dir(struct host *h, const struct hcs_mapped_dir *md)
+{
+	for (unsigned i = 0; i < h->plan.vm.spare_shares; i++) {
+		struct host_hot_dir *d = &h->hot_dirs[i];
+
+		if (d->used && d->in_uvm == md->create_in_utility_vm &&
+		    !strcmp(d->path, md->container_path))
+			return d;
+	}
+	return NULL;
+}
+
 /* A folder at that path already: from the config or added since. */
 static bool path_taken(struct host *h, const struct hcs_mapped_dir *md)
 {
@@ -29,14 +42,7 @@ static bool path_taken(struct host *h, const struct hcs_mapped_dir *md)
 		    !strcmp(o->container_path, md->container_path))
 			return true;
 	}
-	for (unsigned i = 0; i < h->plan.vm.spare_shares; i++) {
-		const struct host_hot_dir *d = &h->hot_dirs[i];
-
-		if (d->used && d->in_uvm == md->create_in_utility_vm &&
-		    !strcmp(d->path, md->container_path))
-			return true;
-	}
-	return false;
+	return added_dir(h, md) != NULL;
 }
 
 static json_t *add_dir(struct host *h, const struct hcs_mapped_dir *md, int dir_fd)
@@ -89,13 +95,9 @@ static json_t *add_dir(struct host *h, const struct hcs_mapped_dir *md, int dir_
 static json_t *remove_dir(struct host *h, const struct hcs_mapped_dir *md)
 {
 	struct uvm_error err = { 0 };
-	struct host_hot_dir *d = NULL;
+	struct host_hot_dir *d = added_dir(h, md);
 	unsigned slot;
 
-	for (slot = 0; slot < h->plan.vm.spare_shares && !d; slot++)
-		if (h->hot_dirs[slot].used && h->hot_dirs[slot].in_uvm == md->create_in_utility_vm &&
-		    !strcmp(h->hot_dirs[slot].path, md->container_path))
-			d = &h->hot_dirs[slot];
 	if (!d) {
 		if (path_taken(h, md))
 			return ERR(HCS_E_NOT_SUPPORTED, "Settings.ContainerPath: %s was mapped by the "
@@ -117,15 +119,22 @@ static json_t *remove_dir(struct host *h, const struct hcs_mapped_dir *md)
 
 /* ---- disks ---- */
 
+/* The disk added while running from vd's HostPath, or NULL. */
+static struct host_hot_disk *added_disk(struct host *h, const struct hcs_mapped_virtual_disk *vd)
+{
+	for (unsigned i = 0; i < h->plan.vm.spare_disks; i++)
+		if (h->hot_disks[i].used && !strcmp(h->hot_disks[i].host_path, vd->host_path))
+			return &h->hot_disks[i];
+	return NULL;
+}
+
+/* That HostPath attached already: by the config or added since. */
 static bool disk_taken(struct host *h, const struct hcs_mapped_virtual_disk *vd)
 {
 	for (size_t i = 0; i < h->cc.n_mapped_virtual_disks; i++)
 		if (!strcmp(h->cc.mapped_virtual_disks[i].host_path, vd->host_path))
 			return true;
-	for (unsigned i = 0; i < h->plan.vm.spare_disks; i++)
-		if (h->hot_disks[i].used && !strcmp(h->hot_disks[i].host_path, vd->host_path))
-			return true;
-	return false;
+	return added_disk(h, vd) != NULL;
 }
 
 static json_t *add_disk(struct host *h, const struct hcs_mapped_virtual_disk *vd, int fd)
@@ -191,12 +200,9 @@ static json_t *add_disk(struct host *h, const struct hcs_mapped_virtual_disk *vd
 static json_t *remove_disk(struct host *h, const struct hcs_mapped_virtual_disk *vd)
 {
 	struct uvm_error err = { 0 };
-	struct host_hot_disk *d = NULL;
+	struct host_hot_disk *d = added_disk(h, vd);
 	unsigned slot;
 
-	for (slot = 0; slot < h->plan.vm.spare_disks && !d; slot++)
-		if (h->hot_disks[slot].used && !strcmp(h->hot_disks[slot].host_path, vd->host_path))
-			d = &h->hot_disks[slot];
 	if (!d) {
 		if (disk_taken(h, vd))
 			return ERR(HCS_E_NOT_SUPPORTED, "Settings.HostPath: %s was attached by the "

@@ -9,6 +9,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int read_small_file(int dirfd, const char *path, char *buf, size_t size, size_t *got)
+{
+	size_t len = 0;
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	if (got)
+		*got = len;
+	return 0;
+}
+
 int read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
 	      struct uvm_error *err)
 {

@@ -1,5 +1,5 @@
-/* Small file helpers with errors that name the file: read a whole file,
- * write all of a buffer, read exactly at an offset. */
+/* Small file helpers with errors that name the file: read a whole file or
+ * a small kernel file, write all of a buffer, read exactly at an offset. */
 #ifndef UVM_FILEIO_H
 #define UVM_FILEIO_H
 
@@ -12,6 +12,12 @@
 /* Read all of `path` (at most max_size bytes) into a malloc'd buffer. */
 int read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
 	      struct uvm_error *err);
+
+/* A small file under dirfd (AT_FDCWD: path as it is), kernel files included:
+ * /proc, /sys and cgroup files report size 0, so read_file cannot read them.
+ * Up to size - 1 bytes, NUL-terminated, their count in *got (NULL allowed,
+ * for files holding NULs). 0, or -errno (-ENOENT when it is not there). */
+int read_small_file(int dirfd, const char *path, char *buf, size_t size, size_t *got);
 
 /* write(2)/pwrite(2)/pread(2) until done, retrying on EINTR and short counts.
  * Return 0 or -errno; read_full_at returns -EIO at end of file. */
